@@ -26,6 +26,7 @@ const RANKS = [
   ['src/http', 8],
   ['src/cli', 9],
   ['src/server.ts', 9],
+  ['src/server', 9],
 ];
 
 function rankOf(relPath) {
