@@ -30,7 +30,7 @@ export function explainViolation<S, I, O>(violation: Violation<S, I, O>): string
   const closing = prefix.filter((op) => op.return === cut).map((op) => `#${op.index}`);
   const lines = [
     `key ${JSON.stringify(key)} is not linearizable under the ${model.name} model.`,
-    `Smallest failing prefix: ${prefix.length} of the key's ${violation.keyOperationCount} ` +
+    `Smallest failing prefix found: ${prefix.length} of the key's ${violation.keyOperationCount} ` +
       `operations, cut at time ${cut} when ${closing.join(', ')} returned:`,
   ];
 

@@ -7,8 +7,8 @@ import type { Model, Operation } from './types.js';
  * splitting it by key, and cutting a key's history at an instant.
  *
  * Linearizability is local (Herlihy and Wing, "Linearizability: a correctness condition for
- * concurrent objects", TOPLAS 1990, section 3.2): a history is linearizable iff the history of
- * each object in it is. So every key is checked on its own, which keeps each search small.
+ * concurrent objects", TOPLAS 1990): a history is linearizable iff the history of each object
+ * in it is. So every key is checked on its own, which keeps each search small.
  */
 
 /** One operation of a key's history, with its times normalized. */

@@ -54,7 +54,7 @@ export const registerModel: Model<RegisterValue, RegisterInput, RegisterOutput> 
       case 'write':
         return `write ${quote(input.value)}`;
       case 'cas':
-        return `cas ${quote(input.expected)} -> ${quote(input.value)}`;
+        return `cas(${quote(input.expected)}, ${quote(input.value)})`;
     }
   },
 

@@ -1,12 +1,13 @@
 import { seededRandom } from '../../../src/util/random.js';
 import { invariant } from '../../../src/util/assert.js';
+import { ConfigurationCache } from './configuration-cache.js';
 import type { Model } from './types.js';
 
 /**
  * The search at the heart of the checker: Wing and Gong's backtracking over a linked list of call
  * and return events, with Lowe's cache of configurations already explored, as Horn and Kroening
- * and then Porcupine refined it. Reference: G. Lowe, "Testing for linearizability", Concurrency
- * and Computation 29(4), 2017, section 3.
+ * and then Porcupine refined it (G. Lowe, "Testing for linearizability", Concurrency and
+ * Computation: Practice and Experience, 2017).
  *
  * The search keeps a partial linearization: a stack of operations already placed, the set of
  * them as a bitset, and the model state after them. It walks the event list from the front.
@@ -18,7 +19,9 @@ import type { Model } from './types.js';
  * operation is placed.
  *
  * Indeterminate operations have a call event but no return event: nothing forces them to be
- * placed, which is how "took effect after its call, or never" is expressed.
+ * placed, which is how "took effect after its call, or never" is expressed. And a read-only
+ * operation, once placed, is never swapped for another at the same point (see Placement), which
+ * spares the search the orders that differ only in where reads go.
  */
 
 /** One operation as the search sees it. */
@@ -78,7 +81,7 @@ export function searchLinearization<S, I, O>(
 ): SearchOutcome<S> {
   const head = buildEventList(operations);
   const linearized = new Bitset(operations.length);
-  const cache = new ConfigurationCache(model, linearized.words.length);
+  const cache = new ConfigurationCache(model);
   const zobrist = zobristKeys(operations.length);
   const stack: Placement<S>[] = [];
 
@@ -99,28 +102,34 @@ export function searchLinearization<S, I, O>(
     if (cursor.isCall) {
       const op = operations[cursor.operation]!;
       const [fits, after] = model.step(state, op.input, op.output);
+      const readOnly = fits && model.readOnly?.(op.input) === true;
       const afterHash = (setHash ^ zobrist[cursor.operation]!) >>> 0;
       linearized.set(cursor.operation);
       if (fits && cache.addIfAbsent(afterHash, linearized.words, after)) {
-        const readOnly = model.readOnly?.(op.input) === true;
         stack.push({ event: cursor, stateBefore: state, readOnly });
         state = after;
         setHash = afterHash;
         if (cursor.match !== null) remaining--;
         lift(cursor);
-        if (stack.length > deepest.order.length) {
-          deepest = { order: stack.map((p) => p.event.operation), state };
-        }
         cursor = head.next;
-      } else {
-        linearized.clear(cursor.operation);
-        cursor = cursor.next;
+        continue;
       }
-      continue;
+      linearized.clear(cursor.operation);
+      // A read-only operation that fits but was placed here before already failed, and so
+      // does everything else from here (see Placement.readOnly).
+      if (!readOnly) {
+        cursor = cursor.next;
+        continue;
+      }
     }
 
-    // A return event: its operation is not placed, so the last placement was a dead end, and
-    // so is every read-only placement below it.
+    // A dead end, at a return event whose operation is not placed or at a read-only operation
+    // that failed before: the last placement was wrong, and so is every read-only placement
+    // below it. Snapshotting the stack only here, when it starts to shrink, keeps a search
+    // that never backtracks linear.
+    if (stack.length > deepest.order.length) {
+      deepest = { order: stack.map((placement) => placement.event.operation), state };
+    }
     let top: Placement<S> | undefined;
     do {
       top = stack.pop();
@@ -203,60 +212,6 @@ class Bitset {
 
   clear(index: number): void {
     this.words[index >>> 5]! &= ~(1 << (index & 31));
-  }
-}
-
-/**
- * The configurations (placed set, state) already reached. Reaching one again cannot lead
- * anywhere new: the first visit either is still being explored deeper on the stack, which is
- * impossible since the set only grows along it, or already failed.
- *
- * Sets live side by side in one growing word array and buckets are chained through an index
- * array, so an entry costs its words plus a few bytes, not a typed array of its own.
- */
-class ConfigurationCache<S, I, O> {
-  private readonly heads = new Map<number, number>();
-  private readonly states: S[] = [];
-  private chain = new Int32Array(1024);
-  private words: Uint32Array;
-
-  constructor(
-    private readonly model: Model<S, I, O>,
-    private readonly width: number,
-  ) {
-    this.words = new Uint32Array(1024 * width);
-  }
-
-  /** Records the configuration; returns false if it was already there. */
-  addIfAbsent(setHash: number, set: Uint32Array, state: S): boolean {
-    const hash = (setHash ^ Math.imul(this.model.hash(state), 0x9e3779b1)) >>> 0;
-    const head = this.heads.get(hash) ?? -1;
-    for (let entry = head; entry !== -1; entry = this.chain[entry]!) {
-      if (this.sameSet(entry, set) && this.model.equal(this.states[entry]!, state)) return false;
-    }
-
-    const entry = this.states.length;
-    if (entry === this.chain.length) this.grow();
-    this.states.push(state);
-    this.chain[entry] = head;
-    this.words.set(set, entry * this.width);
-    this.heads.set(hash, entry);
-    return true;
-  }
-
-  private sameSet(entry: number, set: Uint32Array): boolean {
-    const base = entry * this.width;
-    for (let i = 0; i < this.width; i++) if (this.words[base + i] !== set[i]) return false;
-    return true;
-  }
-
-  private grow(): void {
-    const chain = new Int32Array(this.chain.length * 2);
-    chain.set(this.chain);
-    this.chain = chain;
-    const words = new Uint32Array(this.words.length * 2);
-    words.set(this.words);
-    this.words = words;
   }
 }
 

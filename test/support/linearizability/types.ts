@@ -55,7 +55,7 @@ export interface Model<S, I, O> {
    * dropped before the search, since they can neither be observed nor fail. Optional.
    */
   readOnly?(input: I): boolean;
-  /** `input` in a few words, e.g. `cas "a" -> "b"`. */
+  /** `input` in a few words, e.g. `cas("a", "b")`. */
   describeInput(input: I): string;
   /** `output` of `input` in a few words, e.g. `ok`. */
   describeOutput(input: I, output: O): string;
