@@ -918,6 +918,13 @@ export class Raft {
       return;
     }
     if (m.reject) {
+      if (pr.state === 'probe' && m.index === pr.next - 1 && m.hint !== null && m.hint.index < pr.match) {
+        // The follower no longer holds entries it acknowledged: its disk was wiped (a learner
+        // re-added under the same id, or an answer from before its removal). Raft cannot help
+        // a voter that lost data, but probing from scratch lets the node catch up again.
+        this.log.warn({ term: this.term, to: m.from, match: pr.match, hint: m.hint.index }, 'follower lost acknowledged entries');
+        pr.match = 0;
+      }
       const hintIndex = m.hint === null ? m.index - 1 : this.raftLog.findConflictByTerm(m.hint.index, m.hint.term).index;
       if (pr.maybeDecrTo(m.index, hintIndex)) {
         if (pr.state === 'replicate') pr.becomeProbe();
