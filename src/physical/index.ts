@@ -17,3 +17,6 @@ export {
   planBatch,
 } from './semantics.js';
 export { MemoryStore } from './memory-store.js';
+export { RaftPhysicalStore } from './raft-store.js';
+export { LevelStateMachine } from './state-machine-level.js';
+export { MemoryStateMachine } from './state-machine-memory.js';

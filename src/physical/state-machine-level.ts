@@ -1,0 +1,176 @@
+/**
+ * The durable key/value state machine: its own classic-level database in `<dataDir>/state`.
+ *
+ * Each apply writes the data and the applied index in one LevelDB batch, so after a crash the
+ * database holds exactly the commands up to the index it reports, and the node resumes after it
+ * (the core's `applied` option). Writes are not fsynced: the Raft log is the durable record, and
+ * whatever a crash loses here, index included, is applied again from it.
+ *
+ * Keys are stored as UTF-16 code units, big-endian (`keyBytes`), behind a one-byte namespace.
+ * That is lossless for any JavaScript string (UTF-8 would fold lone surrogates together), and
+ * LevelDB's byte order is then exactly the UTF-16 code unit order `list` promises.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { Packr } from 'msgpackr';
+import type { AppliedCommand, StateMachineSnapshotMeta } from '../raft/node/types.js';
+import { assertValidKey, assertValidPrefix, compareKeys } from './semantics.js';
+import {
+  conditionKeys,
+  copyBytes,
+  decodeState,
+  encodeState,
+  keyBytes,
+  keyFromBytes,
+  planCommand,
+} from './state-machine.js';
+import type { KvStateMachine, WriteResult } from './state-machine.js';
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+type LevelOp =
+  | { type: 'put'; key: Uint8Array; value: Uint8Array }
+  | { type: 'del'; key: Uint8Array };
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+/** The applied-index record; sorts before every data key. */
+const APPLIED_KEY = Uint8Array.of(0x00, 0x61);
+const DATA_NS = 0x01;
+/** Just past the last data key. */
+const DATA_END = Uint8Array.of(DATA_NS + 1);
+
+export interface LevelStateMachineOptions {
+  /** The node's data directory; the database lives in its `state` subdirectory. */
+  dataDir: string;
+}
+
+export class LevelStateMachine implements KvStateMachine {
+  private constructor(
+    private readonly db: Db,
+    private applied: number,
+  ) {}
+
+  /** Opens (creating if needed) `<dataDir>/state` and reads the applied index. */
+  static async open(options: LevelStateMachineOptions): Promise<LevelStateMachine> {
+    const dir = path.join(options.dataDir, 'state');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const db: Db = new ClassicLevel(dir, { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    const record = await db.get(APPLIED_KEY);
+    const applied = record === undefined ? 0 : (packr.unpack(record) as { index: number }).index;
+    return new LevelStateMachine(db, applied);
+  }
+
+  async apply(commands: readonly AppliedCommand[]): Promise<WriteResult[]> {
+    if (commands.length === 0) return [];
+    // Writes of earlier commands in this call, which later ones' conditions must see.
+    const staged = new Map<string, Uint8Array | undefined>();
+    const ops: LevelOp[] = [];
+    const results: WriteResult[] = [];
+
+    for (const command of commands) {
+      const needed = conditionKeys(command.data).filter((key) => !staged.has(key));
+      const stored = needed.length === 0 ? [] : await this.db.getMany(needed.map(dataKey));
+      const current = new Map(needed.map((key, i) => [key, stored[i]]));
+      const read = (key: string): Uint8Array | undefined =>
+        staged.has(key) ? staged.get(key) : current.get(key);
+
+      const { result, writes } = planCommand(command.data, read);
+      for (const [key, value] of writes) {
+        staged.set(key, value);
+        const stored = dataKey(key);
+        if (value === undefined) ops.push({ type: 'del', key: stored });
+        else ops.push({ type: 'put', key: stored, value });
+      }
+      results.push(result);
+    }
+
+    const last = commands[commands.length - 1]!;
+    ops.push({ type: 'put', key: APPLIED_KEY, value: appliedRecord(last.index, last.term) });
+    await this.db.batch(ops);
+    this.applied = last.index;
+    return results;
+  }
+
+  /** Dumps every key from one LevelDB snapshot (an iterator reads a consistent view). */
+  async snapshot(): Promise<Uint8Array> {
+    const pairs: [string, Uint8Array][] = [];
+    const range = { gte: Uint8Array.of(DATA_NS), lt: DATA_END };
+    for await (const [key, value] of this.db.iterator(range)) {
+      pairs.push([decodeKey(key), value]);
+    }
+    return encodeState(pairs);
+  }
+
+  /** Replaces every key, and the applied index, in one atomic batch. */
+  async restore(data: Uint8Array, meta: StateMachineSnapshotMeta): Promise<void> {
+    const pairs = decodeState(data);
+    const ops: LevelOp[] = [];
+    for await (const key of this.db.keys({ gte: Uint8Array.of(DATA_NS), lt: DATA_END })) {
+      ops.push({ type: 'del', key });
+    }
+    for (const [key, value] of pairs) ops.push({ type: 'put', key: dataKey(key), value });
+    ops.push({ type: 'put', key: APPLIED_KEY, value: appliedRecord(meta.index, meta.term) });
+    await this.db.batch(ops);
+    this.applied = meta.index;
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    assertValidKey(key);
+    const value = await this.db.get(dataKey(key));
+    return value === undefined ? undefined : copyBytes(value);
+  }
+
+  /**
+   * Walks the keys under `prefix` in order, and jumps over each folder's subtree once it has
+   * seen the folder, so a listing costs about one step per child.
+   */
+  async list(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    const children: string[] = [];
+    const iterator = this.db.keys({ gte: dataKey(prefix), lt: DATA_END });
+    try {
+      for (;;) {
+        const raw = await iterator.next();
+        if (raw === undefined) break;
+        const key = decodeKey(raw);
+        if (!key.startsWith(prefix)) break;
+        const rest = key.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash === -1) {
+          if (rest.length > 0) children.push(rest);
+          continue;
+        }
+        children.push(rest.slice(0, slash + 1));
+        // '0' is the code unit right after '/': the first key past this folder's subtree.
+        iterator.seek(dataKey(`${prefix}${rest.slice(0, slash)}0`));
+      }
+    } finally {
+      await iterator.close();
+    }
+    return [...new Set(children)].sort(compareKeys);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+function appliedRecord(index: number, term: number): Uint8Array {
+  return packr.pack({ index, term }) as Uint8Array;
+}
+
+function dataKey(key: string): Uint8Array {
+  const out = keyBytes(key, 1);
+  out[0] = DATA_NS;
+  return out;
+}
+
+function decodeKey(raw: Uint8Array): string {
+  return keyFromBytes(raw, 1);
+}
