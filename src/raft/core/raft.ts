@@ -254,6 +254,7 @@ export class Raft {
       throw new ConfChangeError('in_flight', 'another membership change is in progress');
     }
     const config = applyChange(this.raftLog.config(), change);
+    if (change.type === 'add-voter') this.assertReadyToVote(change.nodeId);
     const index = this.raftLog.lastIndex() + 1;
     this.appendEntries([{ kind: 'config', term: this.term, index, change, config }]);
     this.log.info({ change: change.type, nodeId: change.nodeId, index, term: this.term }, 'membership change proposed');
@@ -919,10 +920,11 @@ export class Raft {
     }
     if (m.reject) {
       if (pr.state === 'probe' && m.index === pr.next - 1 && m.hint !== null && m.hint.index < pr.match) {
-        // The follower no longer holds entries it acknowledged: its disk was wiped (a learner
-        // re-added under the same id, or an answer from before its removal). Raft cannot help
-        // a voter that lost data, but probing from scratch lets the node catch up again.
-        this.log.warn({ term: this.term, to: m.from, match: pr.match, hint: m.hint.index }, 'follower lost acknowledged entries');
+        // The follower says it lacks entries it acknowledged: its disk was wiped (a learner
+        // re-added under the same id got an answer from its previous life), or this is a late
+        // duplicate of an older rejection. Probing from scratch costs a few round trips in the
+        // second case and is the only way forward in the first.
+        this.log.warn({ term: this.term, to: m.from, match: pr.match, hint: m.hint.index }, 'follower reports a shorter log than it acknowledged: probing it from scratch');
         pr.match = 0;
       }
       const hintIndex = m.hint === null ? m.index - 1 : this.raftLog.findConflictByTerm(m.hint.index, m.hint.term).index;
@@ -1068,6 +1070,21 @@ export class Raft {
 
   // ---------------------------------------------------------------------------------------------
   // Helpers
+
+  /**
+   * A voter must hold the log before it counts towards quorums: a voter with an empty log knows
+   * no configuration and will not vote, and one far behind slows every commit. So a node becomes
+   * a voter only as a learner that has caught up to the newest configuration entry.
+   */
+  private assertReadyToVote(id: NodeId): void {
+    const pr = this.progress.get(id);
+    if (!this.raftLog.config().learners.includes(id) || pr === undefined) {
+      throw new ConfChangeError('invalid', `${id} must join as a learner before it can vote`);
+    }
+    if (pr.match < this.raftLog.lastConfigIndex() || pr.match === 0) {
+      throw new ConfChangeError('invalid', `${id} has not caught up yet (it holds up to ${pr.match})`);
+    }
+  }
 
   private assertCanPropose(): void {
     if (this.role !== 'leader') throw new NotLeaderError(this.leader);

@@ -118,7 +118,7 @@ export function runScenario(seed: number): ScenarioSummary {
   for (const id of [...cluster.down]) cluster.restart(id);
   const healedAt = tick();
   const hasLeader = cluster.runUntil(() => cluster.leader() !== null, LEADER_BOUND_TICKS);
-  if (!hasLeader) throw new Error(`liveness: no leader ${LEADER_BOUND_TICKS} ticks after healing`);
+  if (!hasLeader) throw new Error(`liveness: no leader ${LEADER_BOUND_TICKS} ticks after healing (${describe(cluster)})`);
   const ticksToLeader = tick() - healedAt;
 
   // A final write through the leader pushes every earlier entry to commit on all members.
