@@ -1,0 +1,225 @@
+/**
+ * KV v2's storage operations over its mount's storage: the config record, key metadata and
+ * versioned data (layout in types.ts). Every change to a key runs as a read-check-write whose
+ * batch is conditioned on the metadata it read, retried when another writer got there first.
+ */
+import { createHash } from 'node:crypto';
+
+import {
+  ConflictError,
+  InvalidRequestError,
+  StorageConditionFailedError,
+  decodeJson,
+  encodeJson,
+  getJson,
+  putJson,
+  type Storage,
+  type StorageOp,
+} from '../../logical/index.js';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_MAX_VERSIONS,
+  type KeyMetadata,
+  type KvConfig,
+  type StoredVersion,
+} from './types.js';
+
+const CONFIG_PATH = 'config';
+const METADATA_PREFIX = 'metadata/';
+const VERSIONS_PREFIX = 'versions/';
+
+/** How many times a write re-reads the metadata after losing a race to another writer. */
+const WRITE_ATTEMPTS = 10;
+
+/**
+ * Decides the data of a new version from the key's current metadata (a fresh record for a new
+ * key, with `current_version` 0). It throws to refuse the write (a check-and-set mismatch).
+ */
+export type VersionPlanner = (
+  meta: KeyMetadata,
+  config: KvConfig,
+) => Promise<Record<string, unknown>>;
+
+/** Changes a key's metadata in place; returns false to leave storage untouched. */
+export type MetadataEditor = (meta: KeyMetadata, config: KvConfig) => boolean;
+
+export class KvStore {
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number,
+  ) {}
+
+  async readConfig(): Promise<KvConfig> {
+    const stored = await getJson<Partial<KvConfig>>(this.storage, CONFIG_PATH);
+    return { ...DEFAULT_CONFIG, ...stored };
+  }
+
+  async writeConfig(config: KvConfig): Promise<void> {
+    await putJson(this.storage, CONFIG_PATH, config);
+  }
+
+  /** The metadata of `key`, or undefined when the key does not exist. */
+  async readMetadata(key: string): Promise<KeyMetadata | undefined> {
+    return getJson<KeyMetadata>(this.storage, metadataPath(key));
+  }
+
+  /** The data of version `version` of `key`, or undefined when it is not stored. */
+  async readVersion(key: string, version: number): Promise<StoredVersion | undefined> {
+    return getJson<StoredVersion>(this.storage, versionPath(key, version));
+  }
+
+  /** The keys and folders directly under `folder` (`''` or ending with `/`). */
+  async listKeys(folder: string): Promise<string[]> {
+    return this.storage.list(METADATA_PREFIX + folder);
+  }
+
+  /**
+   * Writes a new version of `key` with the data `plan` returns, prunes versions beyond the
+   * effective `max_versions`, and returns the updated metadata and the new version's number.
+   */
+  async writeVersion(
+    key: string,
+    plan: VersionPlanner,
+  ): Promise<{ meta: KeyMetadata; version: number }> {
+    return this.withRetries(key, async () => {
+      const config = await this.readConfig();
+      const { meta, stored } = await this.readForUpdate(key);
+      const data = await plan(meta, config);
+
+      const nowMs = this.now();
+      const now = new Date(nowMs).toISOString();
+      const version = meta.current_version + 1;
+      const deleteAfter = meta.delete_version_after || config.delete_version_after;
+      meta.versions[String(version)] = {
+        created_time: now,
+        deletion_time: deleteAfter > 0 ? new Date(nowMs + deleteAfter * 1000).toISOString() : '',
+        destroyed: false,
+      };
+      meta.current_version = version;
+      meta.updated_time = now;
+
+      const ops: StorageOp[] = [
+        { type: 'put', path: versionPath(key, version), value: encodeJson({ data }) },
+        ...this.prune(meta, config),
+        metadataPut(meta, stored),
+      ];
+      await this.storage.batch(ops);
+      return { meta, version };
+    });
+  }
+
+  /**
+   * Applies `edit` to the metadata of an existing key and stores it, pruning versions if the
+   * edit lowered `max_versions`. With `create`, a missing key gets fresh metadata (metadata
+   * written before any data, as Vault allows); without it, a missing key resolves to undefined.
+   */
+  async editMetadata(
+    key: string,
+    edit: MetadataEditor,
+    create: boolean,
+  ): Promise<KeyMetadata | undefined> {
+    return this.withRetries(key, async () => {
+      const config = await this.readConfig();
+      const { meta, stored } = await this.readForUpdate(key);
+      if (stored === undefined && !create) return undefined;
+      if (!edit(meta, config)) return meta;
+
+      meta.updated_time = new Date(this.now()).toISOString();
+      await this.storage.batch([...this.prune(meta, config), metadataPut(meta, stored)]);
+      return meta;
+    });
+  }
+
+  /** Removes every version of `key` and its metadata. Removing a missing key succeeds. */
+  async deleteKey(key: string): Promise<void> {
+    await this.withRetries(key, async () => {
+      const stored = await this.storage.get(metadataPath(key));
+      if (stored === undefined) return;
+      const meta = decodeJson<KeyMetadata>(stored);
+      const ops: StorageOp[] = Object.keys(meta.versions).map((version) => ({
+        type: 'delete',
+        path: versionPath(key, Number(version)),
+      }));
+      ops.push({ type: 'delete', path: metadataPath(key), condition: { ifValue: stored } });
+      await this.storage.batch(ops);
+    });
+  }
+
+  private async readForUpdate(
+    key: string,
+  ): Promise<{ meta: KeyMetadata; stored: Uint8Array | undefined }> {
+    const stored = await this.storage.get(metadataPath(key));
+    if (stored !== undefined) return { meta: decodeJson<KeyMetadata>(stored), stored };
+    const now = new Date(this.now()).toISOString();
+    const meta: KeyMetadata = {
+      key,
+      versions: {},
+      current_version: 0,
+      oldest_version: 0,
+      max_versions: 0,
+      cas_required: false,
+      delete_version_after: 0,
+      custom_metadata: null,
+      created_time: now,
+      updated_time: now,
+    };
+    return { meta, stored: undefined };
+  }
+
+  /** Drops the oldest versions beyond the effective maximum from `meta`; returns their deletes. */
+  private prune(meta: KeyMetadata, config: KvConfig): StorageOp[] {
+    const max = meta.max_versions || config.max_versions || DEFAULT_MAX_VERSIONS;
+    const held = Object.keys(meta.versions)
+      .map(Number)
+      .sort((a, b) => a - b);
+    const ops: StorageOp[] = [];
+    while (held.length > max) {
+      const oldest = held.shift() as number;
+      delete meta.versions[String(oldest)];
+      ops.push({ type: 'delete', path: versionPath(meta.key, oldest) });
+      meta.oldest_version = held[0] ?? 0;
+    }
+    return ops;
+  }
+
+  private async withRetries<T>(key: string, attempt: () => Promise<T>): Promise<T> {
+    for (let round = 1; round <= WRITE_ATTEMPTS; round++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        // Another writer changed the key between our read and our batch: read again.
+        if (err instanceof StorageConditionFailedError) continue;
+        throw err;
+      }
+    }
+    throw new ConflictError('the key kept changing concurrently; try again', { key });
+  }
+}
+
+function metadataPut(meta: KeyMetadata, stored: Uint8Array | undefined): StorageOp {
+  return {
+    type: 'put',
+    path: metadataPath(meta.key),
+    value: encodeJson(meta),
+    condition: stored === undefined ? { ifAbsent: true } : { ifValue: stored },
+  };
+}
+
+function metadataPath(key: string): string {
+  return METADATA_PREFIX + key;
+}
+
+function versionPath(key: string, version: number): string {
+  const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+  return `${VERSIONS_PREFIX}${hash}/${version}`;
+}
+
+/**
+ * Throws `InvalidRequestError` unless `key` names a single secret: non-empty and not ending with
+ * `/` (the request path check already refused empty, `.` and `..` segments).
+ */
+export function assertKey(key: string): void {
+  if (key.length === 0 || key.endsWith('/')) {
+    throw new InvalidRequestError('invalid key: a secret path may not be empty or end with "/"');
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * The core: it wires physical storage → barrier → seal, holds what exists only while unsealed
+ * (token store, mount table, router), and runs every request through one pipeline:
+ *
+ *   path check → sealed check → token check → route by longest mount prefix → handler
+ *
+ * A few `sys/` paths skip steps (special-paths.ts): the seal and status endpoints work while
+ * sealed and without a token, and the raft bootstrap endpoints need no token. A missing, unknown
+ * or expired token is one and the same 403, decided by one code path.
+ *
+ * The core runs on any {@link PhysicalStore} and reaches the cluster only through
+ * {@link ClusterControl}. It does not forward requests itself: {@link Core.forwardingDecision}
+ * tells the HTTP layer, which holds the whole HTTP request, whether to.
+ */
+import { Barrier } from '../barrier/barrier.js';
+import type { KeyStatus } from '../barrier/types.js';
+import { createKvBackend, KV_MOUNT_TYPE } from '../engines/kv/index.js';
+import type { Backend, BackendFactory } from '../logical/backend.js';
+import {
+  PermissionDeniedError,
+  UnsupportedPathError,
+  VaultSealedError,
+} from '../logical/errors.js';
+import { assertRequestPath } from '../logical/paths.js';
+import type { Request } from '../logical/request.js';
+import type { Response } from '../logical/response.js';
+import type { Storage } from '../logical/storage.js';
+import type { PhysicalStore } from '../physical/types.js';
+import { ShamirSeal, type SealStatus } from '../seal/shamir-seal.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { ClusterControl } from './cluster.js';
+import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
+import { InitOptionsError } from './errors.js';
+import { loadOrCreateMountTable, mountStoragePrefix, type MountEntry } from './mount-table.js';
+import { Router, type MountedBackend } from './router.js';
+import { pathTraits } from './special-paths.js';
+import { BarrierBackedStorage } from './storage-adapter.js';
+import { createSystemBackend } from './sys/system-backend.js';
+import { SaltedTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
+import { REPORTED_VERSION } from './version.js';
+
+export interface CoreOptions {
+  readonly physical: PhysicalStore;
+  readonly cluster: ClusterControl;
+  readonly logger?: Logger;
+  /** Wall-clock milliseconds; `Date.now` unless a test fixes it. */
+  readonly now?: () => number;
+  /** What `storage_type` reports; `raft` by default. */
+  readonly storageType?: string;
+  /** The name given to the cluster at init; `vault-cluster-<random>` by default. */
+  readonly clusterName?: string;
+  /** Engine factories by mount type; KV (version 2) by default. */
+  readonly engines?: Readonly<Record<string, BackendFactory>>;
+}
+
+/** `sys/init` parameters, as the system backend decoded them. */
+export interface InitRequest {
+  readonly secretShares?: number;
+  readonly secretThreshold?: number;
+  readonly pgpKeys?: readonly string[];
+  readonly recoveryShares?: number;
+  readonly recoveryThreshold?: number;
+  readonly storedShares?: number;
+}
+
+/** What init returns: the only copy of the shares and of the root token. */
+export interface InitResponse {
+  readonly keys: string[];
+  readonly keysBase64: string[];
+  readonly rootToken: string;
+}
+
+/** Everything `sys/seal-status` reports. */
+export interface SealStatusReport extends SealStatus {
+  readonly version: string;
+  readonly buildDate: string;
+  readonly storageType: string;
+  /** Known once unsealed. */
+  readonly cluster: ClusterIdentity | null;
+}
+
+/** Whether the HTTP layer serves a request here or hands it to the leader. */
+export type ForwardingDecision = 'local' | 'forward' | 'no-leader';
+
+/** What exists only while the node is unsealed. */
+interface ActiveState {
+  readonly identity: ClusterIdentity;
+  readonly tokens: TokenStore;
+  readonly router: Router;
+}
+
+const BUILD_DATE = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export class Core {
+  readonly cluster: ClusterControl;
+  readonly storageType: string;
+  readonly now: () => number;
+  private readonly barrier: Barrier;
+  private readonly seal: ShamirSeal;
+  private readonly system: Backend;
+  private readonly engines: Readonly<Record<string, BackendFactory>>;
+  private readonly log: Logger;
+  private readonly clusterName: string | undefined;
+  private active: ActiveState | null = null;
+  private postUnsealRun: Promise<void> | null = null;
+  /** Bumped by every seal: a post-unseal setup that started before it must not install itself. */
+  private epoch = 0;
+
+  constructor(options: CoreOptions) {
+    this.log = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.cluster = options.cluster;
+    this.storageType = options.storageType ?? 'raft';
+    this.clusterName = options.clusterName;
+    this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
+    this.barrier = new Barrier(options.physical, { logger: this.log, now: this.now });
+    this.seal = new ShamirSeal(options.physical, this.barrier, { logger: this.log });
+    this.system = createSystemBackend(this);
+  }
+
+  /** True until unsealed and set up, and again after {@link Core.sealNode}. */
+  get sealed(): boolean {
+    return this.active === null;
+  }
+
+  isInitialized(): Promise<boolean> {
+    return this.seal.isInitialized();
+  }
+
+  /**
+   * Initialises empty storage: the barrier and seal (Shamir shares), then, unsealed for a moment
+   * with the new shares, the cluster identity, token salt, mount table and root token. The node
+   * is left sealed, as Vault leaves it. Throws `BarrierAlreadyInitializedError` (400) when
+   * initialised before and `InitOptionsError` (400) for options a Shamir seal cannot honour.
+   */
+  async initialize(request: InitRequest): Promise<InitResponse> {
+    if ((request.pgpKeys?.length ?? 0) > 0) {
+      throw new InitOptionsError('pgp_keys are not supported');
+    }
+    if ((request.recoveryShares ?? 0) !== 0 || (request.recoveryThreshold ?? 0) !== 0) {
+      throw new InitOptionsError(
+        'parameters recovery_shares,recovery_threshold not applicable to seal type shamir',
+      );
+    }
+    if ((request.storedShares ?? 0) !== 0) {
+      throw new InitOptionsError('stored_shares is not supported by the shamir seal');
+    }
+
+    const result = await this.seal.initialize({
+      secretShares: request.secretShares,
+      secretThreshold: request.secretThreshold,
+    });
+    try {
+      for (const key of result.keys.slice(0, result.secretThreshold)) {
+        await this.seal.submitShare(key);
+      }
+      const state = await this.buildActiveState();
+      const { clientToken } = await state.tokens.createRoot();
+      this.log.info({ shares: result.secretShares }, 'root token created');
+      return { keys: result.keys, keysBase64: result.keysBase64, rootToken: clientToken };
+    } finally {
+      this.sealNode();
+    }
+  }
+
+  async sealStatus(): Promise<SealStatusReport> {
+    const status = await this.seal.status();
+    return {
+      ...status,
+      sealed: this.active === null,
+      version: REPORTED_VERSION,
+      buildDate: BUILD_DATE,
+      storageType: this.storageType,
+      cluster: this.active?.identity ?? null,
+    };
+  }
+
+  /**
+   * Adds one unseal share. On the threshold-th the barrier opens and the core loads its state
+   * (mount table, token store) before this resolves, so the returned status already says
+   * unsealed. Seal errors (400s) pass through; a failed setup seals the node again and rejects.
+   */
+  async unseal(key: string): Promise<SealStatusReport> {
+    const status = await this.seal.submitShare(key);
+    if (!status.sealed) await this.postUnseal();
+    return this.sealStatus();
+  }
+
+  /** Abandons the current unseal attempt. */
+  async resetUnseal(): Promise<SealStatusReport> {
+    await this.seal.reset();
+    return this.sealStatus();
+  }
+
+  /** Seals this node: wipes every key and drops the unsealed state. Idempotent. */
+  sealNode(): void {
+    this.epoch += 1;
+    this.active = null;
+    this.seal.seal();
+  }
+
+  /** The active key term (`sys/key-status`). Throws `SealedError` while sealed. */
+  keyStatus(): KeyStatus {
+    this.requireActive();
+    return this.barrier.keyStatus();
+  }
+
+  /** Adds a key term and makes it active (`sys/rotate`). */
+  async rotateKeyring(): Promise<KeyStatus> {
+    this.requireActive();
+    return this.barrier.rotate();
+  }
+
+  /** The mounted engines, longest path first. */
+  mounts(): MountEntry[] {
+    return this.requireActive().router.entries();
+  }
+
+  /** The cluster's name and id, or null while sealed. */
+  identity(): ClusterIdentity | null {
+    return this.active?.identity ?? null;
+  }
+
+  /**
+   * Where a request on `path` is served. Sealed nodes and the never-forwarded paths answer
+   * themselves (a sealed node with a 503); otherwise a follower forwards to the leader, or
+   * reports that there is none.
+   */
+  forwardingDecision(path: string): ForwardingDecision {
+    const traits = pathTraits(path);
+    if (traits.localOnly || this.cluster.isLeader()) return 'local';
+    if (this.active === null && !traits.worksSealed) return 'local';
+    return this.cluster.leader() === null ? 'no-leader' : 'forward';
+  }
+
+  /** True when `path` takes its request body as bytes (snapshot restore), not JSON. */
+  takesRawBody(path: string): boolean {
+    return pathTraits(path).rawBody;
+  }
+
+  /**
+   * Runs `request` through the pipeline. Resolves to the handler's response (null: nothing to
+   * say). Rejects with `VaultSealedError` (503) while sealed, `PermissionDeniedError` (403) for
+   * a missing, unknown or expired token, `UnsupportedPathError` (404) when no mount serves the
+   * path, and whatever the handler throws.
+   */
+  async handleRequest(request: Request): Promise<Response | null> {
+    assertRequestPath(request.path);
+    const traits = pathTraits(request.path);
+    if (traits.worksSealed) return this.handleSystem(request);
+
+    const active = this.active;
+    if (active === null) throw new VaultSealedError();
+    if (!traits.unauthenticated) await this.authenticate(active, request);
+
+    if (isSystemPath(request.path)) return this.handleSystem(request);
+    const route = active.router.match(request.path);
+    if (route === null) {
+      throw new UnsupportedPathError(
+        `no handler for route "${request.path}". route entry not found.`,
+      );
+    }
+    return route.backend.handleRequest({
+      ...request,
+      path: route.relativePath,
+      mountPoint: route.entry.path,
+      mountType: route.entry.type,
+    });
+  }
+
+  /** The token's entry; one 403 for every way a token can fail. */
+  private async authenticate(active: ActiveState, request: Request): Promise<TokenEntry> {
+    const entry = await active.tokens.lookup(request.clientToken);
+    if (entry === null) throw new PermissionDeniedError();
+    return entry;
+  }
+
+  private handleSystem(request: Request): Promise<Response | null> {
+    const relative = request.path === 'sys' ? '' : request.path.slice('sys/'.length);
+    return this.system.handleRequest({
+      ...request,
+      path: relative,
+      mountPoint: 'sys/',
+      mountType: 'system',
+    });
+  }
+
+  /**
+   * Loads the unsealed state once per unseal; concurrent callers share the run. If the node is
+   * sealed while it runs, its result is dropped. If it fails, the node is sealed again.
+   */
+  private postUnseal(): Promise<void> {
+    if (this.active !== null) return Promise.resolve();
+    if (this.postUnsealRun !== null) return this.postUnsealRun;
+
+    const epoch = this.epoch;
+    const run = this.buildActiveState().then(
+      (state) => {
+        if (epoch !== this.epoch || this.barrier.sealed) return;
+        this.active = state;
+        this.log.info({ mounts: state.router.entries().length }, 'core unsealed and active');
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'failed to load core state after unseal; sealing again');
+        if (epoch === this.epoch) this.sealNode();
+        throw err;
+      },
+    );
+    this.postUnsealRun = run.finally(() => {
+      this.postUnsealRun = null;
+    });
+    return this.postUnsealRun;
+  }
+
+  private async buildActiveState(): Promise<ActiveState> {
+    const core = this.storage('core/');
+    const identity = await loadOrCreateIdentity(core, this.clusterName);
+    const tokens = await SaltedTokenStore.open(this.storage('sys/token/'), this.now);
+    const table = await loadOrCreateMountTable(core);
+
+    const mounted: MountedBackend[] = [];
+    for (const entry of table.entries) {
+      const factory = this.engines[entry.type];
+      if (factory === undefined) {
+        this.log.error({ mount: entry.path, type: entry.type }, 'unknown engine type; not mounted');
+        continue;
+      }
+      const backend = await factory({
+        storage: this.storage(mountStoragePrefix(entry)),
+        logger: this.log,
+        mountPath: entry.path,
+        options: entry.options,
+        now: this.now,
+      });
+      mounted.push({ entry, backend });
+    }
+    return { identity, tokens, router: new Router(mounted) };
+  }
+
+  private storage(prefix: string): Storage {
+    return new BarrierBackedStorage(this.barrier.view(prefix));
+  }
+
+  private requireActive(): ActiveState {
+    if (this.active === null) throw new VaultSealedError();
+    return this.active;
+  }
+}
+
+function isSystemPath(path: string): boolean {
+  return path === 'sys' || path.startsWith('sys/');
+}

@@ -1,0 +1,29 @@
+/** The core: seal lifecycle, token check, mount routing, `sys/` endpoints and cluster access. */
+export {
+  Core,
+  type CoreOptions,
+  type ForwardingDecision,
+  type InitRequest,
+  type InitResponse,
+  type SealStatusReport,
+} from './core.js';
+export type {
+  ClusterControl,
+  ForwardedRequest,
+  ForwardedResponse,
+  JoinAnswer,
+  JoinChallenge,
+  JoinParams,
+  JoinResult,
+  LeaderInfo,
+  RaftConfiguration,
+  RaftServer,
+} from './cluster.js';
+export { SingleNodeCluster, type SingleNodeClusterOptions } from './single-node-cluster.js';
+export { ClusterUnsupportedError, CoreStateCorruptError, InitOptionsError } from './errors.js';
+export { pathTraits, type PathTraits } from './special-paths.js';
+export { SaltedTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
+export { newUuid } from './token-id.js';
+export type { ClusterIdentity } from './cluster-identity.js';
+export type { MountEntry, MountTable } from './mount-table.js';
+export { COFFER_VERSION, REPORTED_VERSION, VAULT_API_VERSION } from './version.js';
