@@ -37,6 +37,13 @@ export interface RaftOptions {
   maxApplyBytes?: number;
   /** The index the application's state machine already holds (if durable); default: the snapshot's. */
   applied?: number;
+  /**
+   * For a node that rejoined under an id it had before (its data wiped, then added back as a
+   * learner at this log index): its id's history before this index belongs to a previous life, so
+   * it neither votes nor campaigns until its own log reaches the index. Without this, a lagging
+   * node that still counts the old incarnation as a voter could be elected by its vote. Default 0.
+   */
+  voteFloor?: number;
   logger?: Logger;
 }
 
@@ -66,6 +73,7 @@ export function resolveOptions(options: RaftOptions): ResolvedRaftOptions {
     maxUncommittedBytes: options.maxUncommittedBytes ?? 64 * 1024 * 1024,
     maxApplyBytes: options.maxApplyBytes ?? 16 * 1024 * 1024,
     applied: options.applied ?? null,
+    voteFloor: options.voteFloor ?? 0,
     logger: options.logger ?? silentLogger,
   };
 
@@ -85,6 +93,9 @@ export function resolveOptions(options: RaftOptions): ResolvedRaftOptions {
   }
   if (resolved.heartbeatTicks >= resolved.electionTicks) {
     throw new RaftConfigError('heartbeatTicks must be less than electionTicks');
+  }
+  if (!Number.isInteger(resolved.voteFloor) || resolved.voteFloor < 0) {
+    throw new RaftConfigError('voteFloor must be a non-negative integer');
   }
   if (resolved.applied !== null && (!Number.isInteger(resolved.applied) || resolved.applied < 0)) {
     throw new RaftConfigError('applied must be a non-negative integer');

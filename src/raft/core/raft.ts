@@ -625,7 +625,11 @@ export class Raft {
   // Elections
 
   private isPromotable(): boolean {
-    return this.raftLog.config().voters.includes(this.id) && this.raftLog.pendingSnapshot === null;
+    return (
+      this.raftLog.config().voters.includes(this.id) &&
+      this.raftLog.pendingSnapshot === null &&
+      this.raftLog.lastIndex() >= this.opts.voteFloor
+    );
   }
 
   /** Whether a live leader was heard from within the election timeout (check-quorum lease). */
@@ -693,10 +697,11 @@ export class Raft {
       this.vote === m.from || (this.vote === null && this.leader === null) || (isPre && m.term > this.term);
     const upToDate = this.raftLog.isUpToDate(m.lastLogIndex, m.lastLogTerm);
     const respType = isPre ? 'pre-vote-resp' : 'vote-resp';
-    // A node that knows no configuration (a wiped server waiting to rejoin) has forgotten its
-    // past votes and log; its vote could elect a leader that lacks committed entries, so it
-    // votes only once a leader has sent it the log.
-    const knowsCluster = this.raftLog.config().voters.length > 0;
+    // A node that knows no configuration (a wiped server waiting to rejoin), or whose log has
+    // not reached the entry that re-added it (voteFloor), has forgotten its past votes and log;
+    // its vote could elect a leader that lacks committed entries, so it votes only once a
+    // leader has sent it the log.
+    const knowsCluster = this.raftLog.config().voters.length > 0 && this.raftLog.lastIndex() >= this.opts.voteFloor;
     if (canVote && upToDate && knowsCluster) {
       // A granted pre-vote answers in the term the candidate asked about, so it counts it.
       this.send({ type: respType, to: m.from, term: m.term, reject: false });

@@ -100,6 +100,20 @@ describe('createVaultServer', () => {
       ]);
     });
 
+    it('keeps its method when the client waits for 100 Continue before the body', async () => {
+      const connection = await open();
+      await connection.write(
+        `LIST /v1/wait/ HTTP/1.1\r\n${HOST}${TEXT}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n`,
+      );
+      const [interim] = await connection.responses(1);
+      assert.equal(interim?.status, 100);
+      await connection.write('ok');
+
+      const responses = await connection.responses(2);
+      assert.equal(responses[1]?.status, 200);
+      assert.deepEqual(server.hits.map((hit) => [hit.method, hit.body]), [['LIST', 'ok']]);
+    });
+
     it('is answered when sent by Node\'s HTTP client', async () => {
       const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const request = http.request(
@@ -262,7 +276,7 @@ describe('createVaultServer', () => {
   });
 });
 
-describe('createVaultServer head limits', () => {
+describe('createVaultServer limits', () => {
   let server: TestApp;
   let connection: RawConnection | undefined;
 
@@ -304,6 +318,17 @@ describe('createVaultServer head limits', () => {
     const responses = await connection.untilClosed();
     assert.deepEqual(responses.map((response) => response.status), [431]);
     assert.equal((server.clientErrors[0] as FramingError).fault, 'head-too-large');
+  });
+
+  it('closes an idle keep-alive connection once keepAliveTimeout passes', async () => {
+    server = await startApp({ keepAliveTimeout: 50 });
+    connection = await RawConnection.open(server.port);
+    await connection.write(`LIST /v1/idle/ HTTP/1.1\r\n${HOST}\r\n`);
+
+    // Node arms the socket's inactivity timer (plus its own one-second margin) on the
+    // framed connection, which passes it to the real socket.
+    const responses = await connection.untilClosed();
+    assert.deepEqual(responses.map((response) => response.status), [200]);
   });
 
   it('answers 408 and closes when a head stalls past headersTimeout', async () => {

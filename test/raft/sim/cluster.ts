@@ -62,6 +62,8 @@ export class SimCluster {
   readonly nodes = new Map<NodeId, SimNode>();
   readonly disks = new Map<NodeId, Disk>();
   readonly down = new Set<NodeId>();
+  /** Per node: the index of the entry that re-added it after a wipe (see RaftOptions.voteFloor). */
+  private readonly voteFloors = new Map<NodeId, number>();
   readonly ids: NodeId[];
   now = 0;
   /** index → the term:data of the entry every node must apply there. */
@@ -173,13 +175,18 @@ export class SimCluster {
   restart(id: NodeId): void {
     if (!this.down.has(id)) return;
     this.down.delete(id);
-    this.nodes.set(id, new SimNode(id, this.disks.get(id)!, this.raftOptions));
+    this.nodes.set(id, new SimNode(id, this.disks.get(id)!, { ...this.raftOptions, voteFloor: this.voteFloors.get(id) ?? 0 }));
   }
 
   /** Replaces a node's disk with an empty one (a wiped server that will rejoin). */
-  wipe(id: NodeId): void {
+  /**
+   * Replaces a node's disk with an empty one (a wiped server that will rejoin). `voteFloor` is
+   * the index of the entry that adds it back, as the server layer records it at join.
+   */
+  wipe(id: NodeId, voteFloor = 0): void {
     const disk = emptyDisk();
     this.disks.set(id, disk);
+    this.voteFloors.set(id, voteFloor);
     this.down.add(id);
     this.restart(id);
   }
@@ -228,15 +235,16 @@ export class SimCluster {
     }
   }
 
-  proposeConfChange(id: NodeId, change: ConfChange): boolean {
+  /** Proposes a membership change on `id`; returns the log index it got, or null if refused. */
+  proposeConfChange(id: NodeId, change: ConfChange): number | null {
     const node = this.nodes.get(id);
-    if (node === undefined || this.down.has(id)) return false;
+    if (node === undefined || this.down.has(id)) return null;
     try {
-      node.raft.proposeConfChange(change);
+      const { index } = node.raft.proposeConfChange(change);
       this.processReady(id);
-      return true;
+      return index;
     } catch (err) {
-      if (err instanceof RaftError) return false;
+      if (err instanceof RaftError) return null;
       throw err;
     }
   }

@@ -266,8 +266,10 @@ function changeMembership(cluster: SimCluster, rng: Random): void {
     cluster.proposeConfChange(leader.id, { type: 'add-voter', nodeId: pick(rng, config.learners) });
   } else if (outsiders.length > 0 && r < 0.8) {
     const id = pick(rng, outsiders);
-    cluster.wipe(id);
-    cluster.proposeConfChange(leader.id, { type: 'add-learner', nodeId: id });
+    const index = cluster.proposeConfChange(leader.id, { type: 'add-learner', nodeId: id });
+    // The server persists the index of the entry that adds a rejoining node back; until its log
+    // reaches it, the node's id still names its previous life in lagging logs.
+    if (index !== null) cluster.wipe(id, index);
   } else if (config.voters.length > 3) {
     cluster.proposeConfChange(leader.id, { type: 'remove', nodeId: pick(rng, config.voters) });
   }
