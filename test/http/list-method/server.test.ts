@@ -12,7 +12,7 @@ import type { Hit, TestApp } from './test-app.js';
 const HOST = 'Host: 127.0.0.1\r\n';
 const TEXT = 'Content-Type: text/plain\r\n';
 const CHUNKED = 'Transfer-Encoding: chunked\r\n';
-const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path));
+const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path)) ?? 'curl'; // .ci/run installs curl when it is missing
 
 describe('createVaultServer', () => {
   let server: TestApp;
@@ -133,7 +133,7 @@ describe('createVaultServer', () => {
       assert.equal(JSON.parse(response.body).method, 'LIST');
     });
 
-    if (CURL !== undefined) {
+    {
       it('is answered when sent by the curl binary', async () => {
         const url = `http://127.0.0.1:${server.port}/v1/secret/metadata/`;
         const { stdout } = await promisify(execFile)(CURL, ['-sS', '-X', 'LIST', url]);

@@ -16,7 +16,7 @@ import type { TestApp } from './test-app.js';
 
 const HOST = 'Host: 127.0.0.1\r\n';
 const TEXT = 'Content-Type: text/plain\r\n';
-const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((file) => existsSync(file));
+const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((file) => existsSync(file)) ?? 'curl'; // .ci/run installs curl when it is missing
 
 /** What a route read from `request.raw.socket` about the TLS client. */
 interface PeerView {
@@ -175,7 +175,7 @@ describe('createVaultServer over TLS', () => {
     assert.equal(error.fault, 'content-length-with-transfer-encoding');
   });
 
-  if (CURL !== undefined) {
+  {
     it('answers LIST sent by the curl binary with a client certificate', async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'coffer-list-'));
       try {
