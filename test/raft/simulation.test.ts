@@ -21,6 +21,20 @@ describe('Raft simulation', function () {
     return;
   }
 
+  // Seeds that once found a bug (each fixed since, see git log). The runs they produce change
+  // with the code, so they guard only loosely; docs/raft.md lists the bugs.
+  const regressions = [61, 108, 538, 1928, 31266, 37348, 41788];
+  it(`passes the seeds that found past bugs (${regressions.join(', ')})`, () => {
+    for (const seed of regressions) {
+      try {
+        runScenario(seed);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        assert.fail(`seed ${seed} failed: ${message}\n  replay with: SEED=${seed} npx mocha test/raft/simulation.test.ts`);
+      }
+    }
+  });
+
   it(`keeps every safety property and recovers after healing, over ${count} seeded runs`, () => {
     const summaries: ScenarioSummary[] = [];
     for (let i = 0; i < count; i++) {
