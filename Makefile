@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: test deps typecheck lint unit soak bench build clean
+.PHONY: test deps typecheck lint unit soak bench build run stop clean
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -10,6 +10,7 @@ $(NODE_MODULES): package.json package-lock.json
 
 deps: $(NODE_MODULES)
 
+# Compiles src/ into dist/ (tsconfig.build.json); bin/coffer.js runs dist/cli/main.js.
 build: deps
 	npm run build
 
@@ -32,10 +33,13 @@ soak: deps
 bench: deps
 	node --import tsx cluster/bench/raft-core.ts
 
-run:
-	@echo "make run arrives with the cluster work (issue: a running three-node cluster)." >&2
-	@echo "Today Coffer is the Raft core library only; see README.md." >&2
-	@exit 1
+# A local three-node cluster on 127.0.0.1 (DESIGN.md "Local cluster contract"): builds, starts,
+# initialises on first use, unseals and joins; again after `make stop`, restarts and unseals it.
+run: build
+	node --import tsx cluster/local.ts run
+
+stop: deps
+	node --import tsx cluster/local.ts stop
 
 clean:
 	rm -rf dist

@@ -12,11 +12,16 @@
  * {@link ClusterControl}. It does not forward requests itself: {@link Core.forwardingDecision}
  * tells the HTTP layer, which holds the whole HTTP request, whether to.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+import { wipe } from '../barrier/aead.js';
 import { Barrier } from '../barrier/barrier.js';
+import { KEYRING_PATH, ROOT_KEY_PATH, SEAL_CONFIG_PATH } from '../barrier/paths.js';
 import type { KeyStatus } from '../barrier/types.js';
 import { createKvBackend, KV_MOUNT_TYPE } from '../engines/kv/index.js';
 import type { Backend, BackendFactory } from '../logical/backend.js';
 import {
+  InvalidRequestError,
   PermissionDeniedError,
   UnsupportedPathError,
   VaultSealedError,
@@ -28,9 +33,10 @@ import type { Storage } from '../logical/storage.js';
 import type { PhysicalStore } from '../physical/types.js';
 import { ShamirSeal, type SealStatus } from '../seal/shamir-seal.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { isValidNodeId } from '../util/tls.js';
 import type { ClusterControl } from './cluster.js';
 import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
-import { InitOptionsError } from './errors.js';
+import { CoreStateCorruptError, InitOptionsError } from './errors.js';
 import { loadOrCreateMountTable, mountStoragePrefix, type MountEntry } from './mount-table.js';
 import { Router, type MountedBackend } from './router.js';
 import { pathTraits } from './special-paths.js';
@@ -51,7 +57,40 @@ export interface CoreOptions {
   readonly clusterName?: string;
   /** Engine factories by mount type; KV (version 2) by default. */
   readonly engines?: Readonly<Record<string, BackendFactory>>;
+  /**
+   * Runs on every unseal, after the barrier opened and before the core loads its state (cluster
+   * identity, token store, mount table) from storage. `read` reads a storage path through the
+   * barrier (null when absent). A joining node uses it to answer its join challenge and move to
+   * the replicated store first; a rejection seals the node again and fails the unseal.
+   */
+  readonly beforeActivate?: BeforeActivateHook;
 }
+
+/** See {@link CoreOptions.beforeActivate}. */
+export type BeforeActivateHook = (
+  read: (path: string) => Promise<Uint8Array | null>,
+) => Promise<void>;
+
+/**
+ * What a leader hands a joining node (DESIGN.md "Seal, barrier, join"): the raw stored values,
+ * base64, of the seal configuration, the root key, the keyring and the node's challenge record,
+ * by storage path. All but the seal configuration are ciphertext that only the cluster's unseal
+ * key opens, so a node seeded with them reports the seal's shares and threshold and can be
+ * unsealed with the cluster's shares, and only then read its challenge answer.
+ */
+export interface JoinChallengeRecords {
+  /** Storage path → base64 of the stored bytes. */
+  readonly records: Readonly<Record<string, string>>;
+  /** The storage path of the challenge record among {@link JoinChallengeRecords.records}. */
+  readonly challengePath: string;
+}
+
+/** Where the challenge issued to `nodeId` is kept, behind the barrier, until it is answered. */
+export function joinChallengePath(nodeId: string): string {
+  return `core/raft/challenge/${nodeId}`;
+}
+
+const CHALLENGE_BYTES = 32;
 
 /** `sys/init` parameters, as the system backend decoded them. */
 export interface InitRequest {
@@ -101,6 +140,8 @@ export class Core {
   private readonly engines: Readonly<Record<string, BackendFactory>>;
   private readonly log: Logger;
   private readonly clusterName: string | undefined;
+  private readonly physical: PhysicalStore;
+  private readonly beforeActivate: BeforeActivateHook | undefined;
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
   /** Bumped by every seal: a post-unseal setup that started before it must not install itself. */
@@ -112,6 +153,8 @@ export class Core {
     this.cluster = options.cluster;
     this.storageType = options.storageType ?? 'raft';
     this.clusterName = options.clusterName;
+    this.physical = options.physical;
+    this.beforeActivate = options.beforeActivate;
     this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
     this.barrier = new Barrier(options.physical, { logger: this.log, now: this.now });
     this.seal = new ShamirSeal(options.physical, this.barrier, { logger: this.log });
@@ -222,6 +265,61 @@ export class Core {
   }
 
   /**
+   * Leader: issues a join challenge to `nodeId`: a random 32-byte answer stored through the
+   * barrier at {@link joinChallengePath}, replacing any earlier one, and returned only as
+   * ciphertext together with the records a joiner needs to unseal (see
+   * {@link JoinChallengeRecords}). Throws `VaultSealedError` (503) while sealed and
+   * `InvalidRequestError` (400) for a node id that could not be a certificate's common name.
+   */
+  async createJoinChallenge(nodeId: string): Promise<JoinChallengeRecords> {
+    this.requireActive();
+    assertJoinNodeId(nodeId);
+    const challengePath = joinChallengePath(nodeId);
+    const answer = randomBytes(CHALLENGE_BYTES);
+    try {
+      await this.barrier.put(challengePath, answer);
+    } finally {
+      wipe(answer);
+    }
+
+    const records: Record<string, string> = {};
+    for (const path of [SEAL_CONFIG_PATH, ROOT_KEY_PATH, KEYRING_PATH, challengePath]) {
+      const stored = await this.physical.get(path);
+      if (stored === undefined) throw new CoreStateCorruptError(path);
+      records[path] = Buffer.from(stored).toString('base64');
+    }
+    this.log.info({ nodeId }, 'join challenge issued');
+    return { records, challengePath };
+  }
+
+  /**
+   * Leader: checks `answer` (base64) against the challenge issued to `nodeId`, in constant time,
+   * and deletes the challenge whatever the outcome, so each challenge gets one answer. Resolves
+   * when it matched; throws `InvalidRequestError` (400) when no challenge is pending or the answer
+   * is wrong, and `VaultSealedError` (503) while sealed.
+   */
+  async checkJoinAnswer(nodeId: string, answer: string): Promise<void> {
+    this.requireActive();
+    assertJoinNodeId(nodeId);
+    const challengePath = joinChallengePath(nodeId);
+    const expected = await this.barrier.get(challengePath);
+    if (expected === undefined) {
+      throw new InvalidRequestError('no join challenge is pending for this node', { nodeId });
+    }
+    await this.barrier.delete(challengePath);
+
+    const given = Buffer.from(answer, 'base64');
+    const matches =
+      given.length === expected.byteLength && timingSafeEqual(given, Buffer.from(expected));
+    wipe(given);
+    wipe(expected);
+    if (!matches) {
+      this.log.warn({ nodeId }, 'refused a wrong join answer');
+      throw new InvalidRequestError('invalid join answer', { nodeId });
+    }
+  }
+
+  /**
    * Where a request on `path` is served. Sealed nodes and the never-forwarded paths answer
    * themselves (a sealed node with a 503); otherwise a follower forwards to the leader, or
    * reports that there is none.
@@ -294,7 +392,7 @@ export class Core {
     if (this.postUnsealRun !== null) return this.postUnsealRun;
 
     const epoch = this.epoch;
-    const run = this.buildActiveState().then(
+    const run = this.activate().then(
       (state) => {
         if (epoch !== this.epoch || this.barrier.sealed) return;
         this.active = state;
@@ -310,6 +408,14 @@ export class Core {
       this.postUnsealRun = null;
     });
     return this.postUnsealRun;
+  }
+
+  /** Runs the {@link CoreOptions.beforeActivate} hook, then loads the state from storage. */
+  private async activate(): Promise<ActiveState> {
+    if (this.beforeActivate !== undefined) {
+      await this.beforeActivate(async (path) => (await this.barrier.get(path)) ?? null);
+    }
+    return this.buildActiveState();
   }
 
   private async buildActiveState(): Promise<ActiveState> {
@@ -345,6 +451,10 @@ export class Core {
     if (this.active === null) throw new VaultSealedError();
     return this.active;
   }
+}
+
+function assertJoinNodeId(nodeId: string): void {
+  if (!isValidNodeId(nodeId)) throw new InvalidRequestError('invalid server_id', { nodeId });
 }
 
 function isSystemPath(path: string): boolean {

@@ -1,0 +1,26 @@
+# Node 1 of the local three-node cluster that `make run` starts (docs/cluster.md).
+# Paths are relative to this file; `make run` creates data/ and the TLS material in data/tls.
+storage "raft" {
+  path    = "../data/node1"
+  node_id = "node1"
+}
+
+listener "tcp" {
+  address         = "127.0.0.1:8200"
+  cluster_address = "127.0.0.1:8201"
+  tls_cert_file   = "../data/tls/node1.pem"
+  tls_key_file    = "../data/tls/node1-key.pem"
+}
+
+# Coffer-only: the mutual-TLS material for node-to-node traffic, signed by the cluster CA.
+cluster_tls {
+  ca_file   = "../data/tls/ca.pem"
+  cert_file = "../data/tls/node1.pem"
+  key_file  = "../data/tls/node1-key.pem"
+}
+
+api_addr     = "https://127.0.0.1:8200"
+cluster_addr = "https://127.0.0.1:8201"
+pid_file     = "../data/node1/coffer.pid"
+log_level    = "info"
+disable_mlock = true

@@ -1,0 +1,31 @@
+# Node 2 of the local three-node cluster that `make run` starts (docs/cluster.md).
+# Paths are relative to this file; `make run` creates data/ and the TLS material in data/tls.
+storage "raft" {
+  path    = "../data/node2"
+  node_id = "node2"
+
+  retry_join {
+    leader_api_addr     = "https://127.0.0.1:8200"
+    leader_ca_cert_file = "../data/tls/ca.pem"
+  }
+}
+
+listener "tcp" {
+  address         = "127.0.0.1:8210"
+  cluster_address = "127.0.0.1:8211"
+  tls_cert_file   = "../data/tls/node2.pem"
+  tls_key_file    = "../data/tls/node2-key.pem"
+}
+
+# Coffer-only: the mutual-TLS material for node-to-node traffic, signed by the cluster CA.
+cluster_tls {
+  ca_file   = "../data/tls/ca.pem"
+  cert_file = "../data/tls/node2.pem"
+  key_file  = "../data/tls/node2-key.pem"
+}
+
+api_addr     = "https://127.0.0.1:8210"
+cluster_addr = "https://127.0.0.1:8211"
+pid_file     = "../data/node2/coffer.pid"
+log_level    = "info"
+disable_mlock = true

@@ -1,0 +1,303 @@
+/**
+ * A Coffer node, wired from its configuration (DESIGN.md "Layers", rank 9): durable Raft storage
+ * and state machine under `storage.path`, the mutual-TLS cluster transport on the cluster
+ * address, the Raft node and the replicated physical store, the core over them, and an HTTP
+ * server per listener.
+ *
+ * How the node comes into its cluster depends on what its storage holds:
+ * - Raft data: it starts its Raft node as it was, and never joins anything again.
+ * - nothing, and no `retry_join`: it founds a cluster as its sole voter.
+ * - nothing, with `retry_join`: it joins (server-join.ts). Its core serves the challenge's
+ *   records from memory until the operator unseals it; the Raft node starts only once the
+ *   leader has accepted it.
+ *
+ * {@link startServer} returns a running node; {@link RunningServer.stop} takes it down in order
+ * (joins, HTTP, Raft node, storage), and {@link RunningServer.ended} settles with the exit status
+ * the process should end with: 0 after a stop, 1 after the Raft node failed.
+ */
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+import type { Logger as PinoLogger } from 'pino';
+
+import { createHttpServer, type HttpServer } from '../http/index.js';
+import type { VaultTlsOptions } from '../http/list-method/index.js';
+import { LevelStateMachine } from '../physical/state-machine-level.js';
+import { RaftPhysicalStore } from '../physical/raft-store.js';
+import type { WriteResult } from '../physical/state-machine.js';
+import { RaftNode } from '../raft/node/raft-node.js';
+import type { NodeMeta } from '../raft/node/types.js';
+import type { TransportTls } from '../raft/transport/options.js';
+import { WsTransport } from '../raft/transport/ws-transport.js';
+import { LevelRaftStorage } from '../storage/level-raft-storage.js';
+import { Core } from '../vault/core.js';
+import type { ListenerConfig, ServerConfig } from './config-types.js';
+import { hostPort, RaftCluster } from './raft-cluster.js';
+import { ServerStartError } from './server-errors.js';
+import { JoinCoordinator, type JoinTarget } from './server-join.js';
+import { SwitchablePhysicalStore } from './switchable-store.js';
+
+/** Milliseconds per Raft tick at `performance_multiplier` 1; the default multiplier 5 is 100 ms. */
+const TICK_MS_PER_MULTIPLIER = 20;
+
+export interface StartServerOptions {
+  readonly logger: PinoLogger;
+}
+
+export interface RunningServer {
+  readonly core: Core;
+  readonly cluster: RaftCluster;
+  /** The bound API addresses, one per listener, in configuration order. */
+  readonly apiAddresses: readonly AddressInfo[];
+  /** Settles once the node has ended: 0 after {@link RunningServer.stop}, 1 after a failure. */
+  readonly ended: Promise<number>;
+  /** Stops everything in order; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the node `config` describes and resolves once its API listens.
+ * @throws ServerStartError for a configuration that cannot run (no `cluster_tls`, unreadable
+ *   TLS files); storage errors (`CorruptStorageError`) and listener errors (`EADDRINUSE`) as
+ *   they come. Whatever was opened is closed again before it throws.
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: StartServerOptions,
+): Promise<RunningServer> {
+  const server = new CofferServer(config, options.logger);
+  try {
+    await server.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+class CofferServer implements RunningServer {
+  readonly core: Core;
+  readonly cluster: RaftCluster;
+  readonly ended: Promise<number>;
+  apiAddresses: AddressInfo[] = [];
+
+  private readonly log: PinoLogger;
+  private readonly raftLog: PinoLogger;
+  private readonly nodeId: string;
+  private readonly meta: NodeMeta;
+  private readonly store = new SwitchablePhysicalStore();
+  private readonly listener: ListenerConfig;
+  private storage: LevelRaftStorage | null = null;
+  private stateMachine: LevelStateMachine | null = null;
+  private node: RaftNode<WriteResult> | null = null;
+  private raftStore: RaftPhysicalStore | null = null;
+  private joiner: JoinCoordinator | null = null;
+  private https: HttpServer[] = [];
+  private stopping: Promise<void> | null = null;
+  private exitCode = 0;
+  private settle: (code: number) => void = () => undefined;
+
+  constructor(
+    private readonly config: ServerConfig,
+    logger: PinoLogger,
+  ) {
+    // The Raft node binds `nodeId` itself; every other component gets it from here.
+    this.raftLog = logger;
+    this.nodeId = config.storage.nodeId;
+    this.log = logger.child({ nodeId: this.nodeId });
+    this.listener = config.listeners[0]!;
+    const clusterAddr = hostPort(config.clusterAddr);
+    if (clusterAddr === null) throw new ServerStartError('cluster_addr has no host and port');
+    this.meta = { clusterAddr, apiAddr: config.apiAddr };
+    this.ended = new Promise((resolve) => (this.settle = resolve));
+    this.cluster = new RaftCluster({
+      nodeId: this.nodeId,
+      meta: this.meta,
+      logger: this.log.child({ component: 'cluster' }),
+    });
+    this.core = new Core({
+      physical: this.store,
+      cluster: this.cluster,
+      logger: this.log.child({ component: 'core' }),
+      clusterName: config.clusterName,
+      beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
+    });
+    this.cluster.setJoinAuthority(this.core);
+  }
+
+  async start(): Promise<void> {
+    const { storage, clusterTls } = this.config;
+    if (clusterTls === undefined) {
+      throw new ServerStartError('a cluster_tls block is required (ca_file, cert_file, key_file)');
+    }
+    const tls: TransportTls = {
+      caPem: await readPem(clusterTls.caFile, 'cluster_tls.ca_file'),
+      certPem: await readPem(clusterTls.certFile, 'cluster_tls.cert_file'),
+      keyPem: await readPem(clusterTls.keyFile, 'cluster_tls.key_file'),
+    };
+    await mkdir(storage.path, { recursive: true, mode: 0o700 });
+    await chmod(storage.path, 0o700);
+
+    this.storage = await LevelRaftStorage.open({
+      dir: path.join(storage.path, 'raft'),
+      logger: this.log.child({ component: 'storage' }),
+    });
+    const persisted = await this.storage.load();
+    const empty =
+      persisted.snapshot === null &&
+      persisted.entries.length === 0 &&
+      persisted.hardState.term === 0;
+    this.stateMachine = await LevelStateMachine.open({ dataDir: storage.path });
+
+    const joining = empty && storage.retryJoin.length > 0;
+    if (joining) {
+      this.joiner = new JoinCoordinator({
+        nodeId: this.nodeId,
+        meta: this.meta,
+        store: this.store,
+        startRaft: (peers) => this.startRaft(tls, { peers }),
+        logger: this.log.child({ component: 'join' }),
+      });
+      this.cluster.setJoiner(this.joiner);
+    } else {
+      const bootstrap = empty ? new Map([[this.nodeId, this.meta]]) : undefined;
+      const { store } = await this.startRaft(tls, { bootstrap });
+      this.store.switchTo(store);
+    }
+
+    await this.listen();
+    if (this.joiner !== null) this.joiner.retryJoin(await joinTargets(this.config));
+    this.log.info(
+      {
+        apiAddr: this.meta.apiAddr,
+        clusterAddr: this.meta.clusterAddr,
+        mode: joining ? 'joining' : empty ? 'founding' : 'restarting',
+      },
+      'server started',
+    );
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Builds the Raft node and its store, and starts the node. */
+  private async startRaft(
+    tls: TransportTls,
+    members: { bootstrap?: Map<string, NodeMeta>; peers?: ReadonlyMap<string, NodeMeta> },
+  ): Promise<{ node: RaftNode<WriteResult>; store: RaftPhysicalStore }> {
+    const { storage, stateMachine } = this;
+    if (storage === null || stateMachine === null || this.stopping !== null) {
+      throw new ServerStartError('the server is stopping');
+    }
+    const transport = new WsTransport({
+      nodeId: this.nodeId,
+      listen: this.listener.clusterAddress,
+      tls,
+      logger: this.log.child({ component: 'transport' }),
+    });
+    const node = new RaftNode<WriteResult>({
+      id: this.nodeId,
+      storage,
+      transport,
+      stateMachine,
+      meta: this.meta,
+      tickMs: TICK_MS_PER_MULTIPLIER * this.config.storage.performanceMultiplier,
+      snapshotThreshold: this.config.storage.snapshotThreshold,
+      bootstrap: members.bootstrap,
+      peers: members.peers,
+      logger: this.raftLog,
+    });
+    this.node = node;
+    this.raftStore = new RaftPhysicalStore({
+      node,
+      stateMachine,
+      logger: this.log.child({ component: 'physical' }),
+    });
+    this.cluster.attach(node);
+    node.on('leader', (leader, term) => {
+      if (leader !== null) this.log.info({ leader, term }, 'leader elected');
+    });
+    node.on('removed', (info) => {
+      this.log.info(info, 'removed from the cluster; sealing');
+      this.core.sealNode();
+    });
+    node.on('fatal', (err) => {
+      this.log.error({ err }, 'raft node failed; shutting down');
+      this.exitCode = 1;
+      void this.stop();
+    });
+    await node.start();
+    return { node, store: this.raftStore };
+  }
+
+  private async listen(): Promise<void> {
+    for (const listener of this.config.listeners) {
+      const http = createHttpServer({
+        core: this.core,
+        logger: this.log.child({ component: 'http' }),
+        tls: listener.tls === null ? undefined : await listenerTls(listener),
+        maxRequestSize: listener.maxRequestSize,
+      });
+      this.https.push(http);
+      this.apiAddresses.push(await http.listen({ host: listener.host, port: listener.port }));
+    }
+    this.cluster.setForwardHandler((request) => this.https[0]!.serveForwarded(request));
+  }
+
+  private async shutdown(): Promise<void> {
+    this.log.info({}, 'server stopping');
+    await this.joiner?.stop();
+    for (const http of this.https) {
+      await http.close().catch((err: unknown) => this.log.warn({ err }, 'http close failed'));
+    }
+    this.core.sealNode();
+    this.raftStore?.close();
+    if (this.node !== null) await this.node.stop();
+    else await this.storage?.close().catch(() => undefined);
+    await this.stateMachine?.close().catch(() => undefined);
+    this.log.info({ exitCode: this.exitCode }, 'server stopped');
+    this.settle(this.exitCode);
+  }
+}
+
+/** The TLS settings of one API listener, from its files. */
+async function listenerTls(listener: ListenerConfig): Promise<VaultTlsOptions> {
+  const tls = listener.tls!;
+  const options: VaultTlsOptions = {
+    cert: await readPem(tls.certFile, 'tls_cert_file'),
+    key: await readPem(tls.keyFile, 'tls_key_file'),
+  };
+  if (tls.clientCaFile !== undefined) {
+    options.ca = await readPem(tls.clientCaFile, 'tls_client_ca_file');
+    options.requestCert = true;
+    options.rejectUnauthorized = tls.requireAndVerifyClientCert;
+  }
+  return options;
+}
+
+/** The `retry_join` stanzas with their files read. */
+async function joinTargets(config: ServerConfig): Promise<JoinTarget[]> {
+  const targets: JoinTarget[] = [];
+  for (const stanza of config.storage.retryJoin) {
+    const read = (file: string | undefined, key: string) =>
+      file === undefined ? Promise.resolve(undefined) : readPem(file, key);
+    targets.push({
+      leaderApiAddr: stanza.leaderApiAddr,
+      caPem: await read(stanza.leaderCaCertFile, 'leader_ca_cert_file'),
+      clientCertPem: await read(stanza.leaderClientCertFile, 'leader_client_cert_file'),
+      clientKeyPem: await read(stanza.leaderClientKeyFile, 'leader_client_key_file'),
+    });
+  }
+  return targets;
+}
+
+async function readPem(file: string, key: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new ServerStartError(`cannot read ${key}`, { file }, { cause });
+  }
+}
