@@ -206,11 +206,12 @@ export class RaftCluster implements ClusterControl {
     });
     this.log.info({ member: answer.nodeId, ...meta, promoteWhenCaughtUp }, 'added a joining node');
 
+    // addLearner resolved once the change applied here, so the commit index is at or past it.
     const status = node.status();
     const peers: JoinPeer[] = [...status.voters, ...status.learners]
       .filter((m) => m.id !== answer.nodeId && m.meta !== null)
       .map((m) => ({ id: m.id, address: m.meta!.clusterAddr, api_addr: m.meta!.apiAddr }));
-    return { peers, tlsKeyring: null };
+    return { peers, tlsKeyring: null, voteFloor: status.commit };
   }
 
   async join(params: JoinParams): Promise<boolean> {

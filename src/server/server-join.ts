@@ -27,8 +27,12 @@ import type { SwitchablePhysicalStore } from './switchable-store.js';
 
 export type { JoinTarget } from './server-join-http.js';
 
-/** What the server does once the leader accepted this node: its node, running, and its store. */
-export type StartRaft = (peers: ReadonlyMap<string, NodeMeta>) => Promise<{
+/**
+ * What the server does once the leader accepted this node: its node, running, and its store.
+ * `voteFloor` is the leader's word on where this node's new life starts (RaftOptions.voteFloor);
+ * the server persists it before starting Raft.
+ */
+export type StartRaft = (peers: ReadonlyMap<string, NodeMeta>, voteFloor: number) => Promise<{
   readonly node: RaftNode<unknown>;
   readonly store: PhysicalStore;
 }>;
@@ -139,9 +143,9 @@ export class JoinCoordinator implements Joiner {
     if (answer === null) throw new JoinFailedError('the join challenge record is missing', null);
     const encoded = encodeJoinAnswer(answer, this.opts.meta.apiAddr);
     answer.fill(0);
-    const peers = await this.sendAnswer(challenged.target, encoded);
+    const { peers, voteFloor } = await this.sendAnswer(challenged.target, encoded);
 
-    const { node, store } = await this.opts.startRaft(peers);
+    const { node, store } = await this.opts.startRaft(peers, voteFloor);
     this.opts.store.switchTo(store);
     await this.waitCaughtUp(node);
     this.joined = true;
@@ -191,7 +195,10 @@ export class JoinCoordinator implements Joiner {
   }
 
   /** Step 2: the answer goes to the cluster; the peers come back. */
-  private async sendAnswer(target: JoinTarget, answer: string): Promise<Map<string, NodeMeta>> {
+  private async sendAnswer(
+    target: JoinTarget,
+    answer: string,
+  ): Promise<{ peers: Map<string, NodeMeta>; voteFloor: number }> {
     const { nodeId, meta } = this.opts;
     const body = {
       server_id: nodeId,
@@ -205,7 +212,8 @@ export class JoinCoordinator implements Joiner {
       this.challenged = null;
       this.retryJoin(this.targets.length > 0 ? this.targets : [target]);
     }
-    const peers = (res.body?.data as { peers?: unknown } | undefined)?.peers;
+    const data = res.body?.data as { peers?: unknown; vote_floor?: unknown } | undefined;
+    const peers = data?.peers;
     if (res.status !== 200 || !Array.isArray(peers)) {
       throw refused('the cluster refused the join answer', res.status, res.body);
     }
@@ -217,7 +225,9 @@ export class JoinCoordinator implements Joiner {
       result.set(id, { clusterAddr: address, apiAddr: typeof apiAddr === 'string' ? apiAddr : '' });
     }
     if (result.size === 0) throw new JoinFailedError('the join answer listed no peers', 200);
-    return result;
+    const floor = data?.vote_floor;
+    const voteFloor = typeof floor === 'number' && Number.isSafeInteger(floor) && floor > 0 ? floor : 0;
+    return { peers: result, voteFloor };
   }
 
   /** Step 3: polls a linearizable read until it succeeds or the deadline passes. */

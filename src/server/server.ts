@@ -15,7 +15,7 @@
  * (joins, HTTP, Raft node, storage), and {@link RunningServer.ended} settles with the exit status
  * the process should end with: 0 after a stop, 1 after the Raft node failed.
  */
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
@@ -156,13 +156,17 @@ class CofferServer implements RunningServer {
         nodeId: this.nodeId,
         meta: this.meta,
         store: this.store,
-        startRaft: (peers) => this.startRaft(tls, { peers }),
+        startRaft: async (peers, voteFloor) => {
+          await writeVoteFloor(storage.path, voteFloor);
+          return this.startRaft(tls, { peers, voteFloor });
+        },
         logger: this.log.child({ component: 'join' }),
       });
       this.cluster.setJoiner(this.joiner);
     } else {
       const bootstrap = empty ? new Map([[this.nodeId, this.meta]]) : undefined;
-      const { store } = await this.startRaft(tls, { bootstrap });
+      const voteFloor = await readVoteFloor(storage.path);
+      const { store } = await this.startRaft(tls, { bootstrap, voteFloor });
       this.store.switchTo(store);
     }
 
@@ -186,7 +190,11 @@ class CofferServer implements RunningServer {
   /** Builds the Raft node and its store, and starts the node. */
   private async startRaft(
     tls: TransportTls,
-    members: { bootstrap?: Map<string, NodeMeta>; peers?: ReadonlyMap<string, NodeMeta> },
+    members: {
+      bootstrap?: Map<string, NodeMeta>;
+      peers?: ReadonlyMap<string, NodeMeta>;
+      voteFloor?: number;
+    },
   ): Promise<{ node: RaftNode<WriteResult>; store: RaftPhysicalStore }> {
     const { storage, stateMachine } = this;
     if (storage === null || stateMachine === null || this.stopping !== null) {
@@ -208,6 +216,7 @@ class CofferServer implements RunningServer {
       snapshotThreshold: this.config.storage.snapshotThreshold,
       bootstrap: members.bootstrap,
       peers: members.peers,
+      raft: { voteFloor: members.voteFloor ?? 0 },
       logger: this.raftLog,
     });
     this.node = node;
@@ -300,4 +309,36 @@ async function readPem(file: string, key: string): Promise<string> {
   } catch (cause) {
     throw new ServerStartError(`cannot read ${key}`, { file }, { cause });
   }
+}
+
+/**
+ * The vote floor a joining node got from the leader (RaftOptions.voteFloor) lives in
+ * `<data>/join.json`, written before Raft starts, so that restarts keep honouring it.
+ */
+const JOIN_RECORD = 'join.json';
+
+async function writeVoteFloor(dataDir: string, voteFloor: number): Promise<void> {
+  const file = path.join(dataDir, JOIN_RECORD);
+  const handle = await open(file, 'w', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify({ voteFloor }) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readVoteFloor(dataDir: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dataDir, JOIN_RECORD), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  const floor = (JSON.parse(text) as { voteFloor?: unknown }).voteFloor;
+  if (typeof floor !== 'number' || !Number.isSafeInteger(floor) || floor < 0) {
+    throw new ServerStartError(`${path.join(dataDir, JOIN_RECORD)} holds no valid voteFloor`);
+  }
+  return floor;
 }

@@ -56,6 +56,12 @@ export interface JoinResult {
   readonly peers: ReadonlyArray<{ readonly id: string; readonly address: string }>;
   /** Opaque to the core: the node implementation defines it. */
   readonly tlsKeyring: unknown;
+  /**
+   * A log index at or after the entry that added the joining node. Until the joiner's log
+   * reaches it, its id may still name a previous life in lagging logs, so it must not vote
+   * (RaftOptions.voteFloor). 0 when the implementation has no such notion.
+   */
+  readonly voteFloor: number;
 }
 
 /** The parameters of `sys/storage/raft/join` on the joining node. */

@@ -40,6 +40,12 @@ describe('Three-node cluster', function () {
       return servers?.filter((s) => s.voter).length === 3 ? servers : null;
     });
     assert.deepEqual(voters.map((s) => s.node_id).sort(), ['node1', 'node2', 'node3']);
+    // Each joined node recorded where its new life in the log starts (RaftOptions.voteFloor).
+    for (const node of [node2, node3]) {
+      const record = JSON.parse(readFileSync(path.join(node.dataDir, 'join.json'), 'utf8'));
+      assert.ok(Number.isSafeInteger(record.voteFloor) && record.voteFloor > 0, node.id);
+      assert.equal(statSync(path.join(node.dataDir, 'join.json')).mode & 0o777, 0o600);
+    }
     assert.equal(voters.filter((s) => s.leader).length, 1);
 
     const leaders = await Promise.all(cluster.nodes.map((n) => cluster.leaderSeenBy(n)));

@@ -102,6 +102,9 @@ describe('RaftCluster', () => {
         assert.deepEqual(result.peers, [
           { id: 'node1', address: metaOf(1).clusterAddr, api_addr: metaOf(1).apiAddr },
         ]);
+        // The floor is at or past the entry that added node2 as a learner.
+        const added = leader.node.status().commit;
+        assert.ok(result.voteFloor > 0 && result.voteFloor <= added, `voteFloor ${result.voteFloor}`);
         const peers = new Map(result.peers.map((p) => [p.id, metaOf(Number(p.id.slice(4)))]));
         const m = await member(2, { peers });
         joined = m;

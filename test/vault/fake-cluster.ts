@@ -75,7 +75,7 @@ export class FakeCluster implements ClusterControl {
 
   async answerChallenge(answer: JoinAnswer): Promise<JoinResult> {
     this.calls.push(['answerChallenge', answer]);
-    return { peers: [{ id: 'node1', address: '10.0.0.1:8201' }], tlsKeyring: { ca: 'pem' } };
+    return { peers: [{ id: 'node1', address: '10.0.0.1:8201' }], tlsKeyring: { ca: 'pem' }, voteFloor: 7 };
   }
 
   async join(params: JoinParams): Promise<boolean> {

@@ -167,6 +167,7 @@ describe('system backend', () => {
         data: { server_id: 'node4', answer: 'YQ==', cluster_addr: '10.0.0.4:8201' },
       });
       assert.deepEqual(answer?.data?.peers, [{ id: 'node1', address: '10.0.0.1:8201' }]);
+      assert.equal(answer?.data?.vote_floor, 7);
       assert.deepEqual(cluster.calls[1], [
         'answerChallenge',
         { nodeId: 'node4', answer: 'YQ==', clusterAddr: '10.0.0.4:8201', nonVoter: false },

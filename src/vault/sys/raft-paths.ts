@@ -42,7 +42,11 @@ export function raftPaths(core: Core): PathDefinition[] {
       clusterAddr: required(fields, 'cluster_addr'),
       nonVoter: fields.bool('non_voter'),
     });
-    return dataResponse({ peers: result.peers, tls_keyring: result.tlsKeyring });
+    return dataResponse({
+      peers: result.peers,
+      tls_keyring: result.tlsKeyring,
+      vote_floor: result.voteFloor,
+    });
   };
 
   const join = async (_request: Request, fields: FieldData): Promise<Response> => {
