@@ -23,7 +23,7 @@ describe('Raft simulation', function () {
 
   // Seeds that once found a bug (each fixed since, see git log). The runs they produce change
   // with the code, so they guard only loosely; docs/raft.md lists the bugs.
-  const regressions = [61, 108, 538, 1928, 31266, 37348, 41788];
+  const regressions = [61, 108, 538, 1928, 31266, 37348, 41788, 140967];
   it(`passes the seeds that found past bugs (${regressions.join(', ')})`, () => {
     for (const seed of regressions) {
       try {

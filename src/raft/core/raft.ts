@@ -174,6 +174,14 @@ export class Raft {
         // A pre-vote neither raises our term nor, when granted, the candidate's.
       } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
         this.becomeFollower(m.term, m.from);
+      } else if (m.type === 'vote' && this.role !== 'leader') {
+        // Adopt the term but keep the election clock running: only a granted vote resets it
+        // (Raft Figure 2, "Followers"). Otherwise stale candidates that keep losing could, one
+        // after another, hold back the timeout of the only node able to win (soak seed 140967,
+        // with pre-vote off).
+        const elapsed = this.electionElapsed;
+        this.becomeFollower(m.term, null);
+        this.electionElapsed = elapsed;
       } else {
         this.becomeFollower(m.term, null);
       }

@@ -2,6 +2,7 @@
  * Options of {@link WsTransport}, their defaults and their validation, in one place so a bad
  * configuration fails at construction rather than on the first connection.
  */
+import { isIP } from 'node:net';
 import type { NodeId } from '../core/types.js';
 import { silentLogger } from '../../util/logger.js';
 import type { Logger } from '../../util/logger.js';
@@ -53,6 +54,12 @@ export interface WsTransportOptions {
   nodeId: NodeId;
   /** `host:port` to listen on; port 0 lets the OS pick (see `address()`). */
   listen: string;
+  /**
+   * The local IP address every outbound connection binds to, so peers (and firewall rules) see
+   * this node's traffic come from it. Unset: the OS picks the source address per route.
+   * See {@link outboundAddressFor}.
+   */
+  localAddress?: string;
   tls: TransportTls;
   logger?: Logger;
   /** Jitter source for reconnect delays; defaults to `Math.random`. */
@@ -64,6 +71,7 @@ export interface WsTransportOptions {
 export interface ResolvedOptions {
   nodeId: NodeId;
   listen: string;
+  localAddress: string | undefined;
   tls: TransportTls;
   logger: Logger;
   random: Random;
@@ -98,6 +106,22 @@ export function parseHostPort(address: string): { host: string; port: number } |
 }
 
 /**
+ * The address outbound connections should bind to for a node listening on `listen`: its host
+ * when that is a specific IP address, so that a node seen by its peers and by packet filters has
+ * one address per direction. Undefined for host names and the wildcard addresses (`0.0.0.0`,
+ * `::`), where the OS keeps choosing the source address.
+ *
+ * A node whose cluster listener is on a specific address reaches its peers from that address, so
+ * that address must be routable to them (true whenever the peers can dial it back).
+ */
+export function outboundAddressFor(listen: string): string | undefined {
+  const host = parseHostPort(listen)?.host;
+  if (host === undefined || isIP(host) === 0) return undefined;
+  if (host === '0.0.0.0' || /^[0:]+$/.test(host)) return undefined;
+  return host;
+}
+
+/**
  * Fills in defaults and checks the options.
  *
  * @throws TransportConfigError naming the first invalid field.
@@ -108,6 +132,10 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
   }
   if (parseHostPort(options.listen) === null) {
     throw new TransportConfigError('listen address must be host:port', { listen: options.listen });
+  }
+  const { localAddress } = options;
+  if (localAddress !== undefined && isIP(localAddress) === 0) {
+    throw new TransportConfigError('local address must be an IP address', { localAddress });
   }
   for (const field of ['caPem', 'certPem', 'keyPem'] as const) {
     if (typeof options.tls[field] !== 'string' || options.tls[field].length === 0) {
@@ -137,6 +165,7 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
   return {
     nodeId: options.nodeId,
     listen: options.listen,
+    localAddress,
     tls: options.tls,
     logger: options.logger ?? silentLogger,
     random: options.random ?? Math.random,

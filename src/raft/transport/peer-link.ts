@@ -32,6 +32,8 @@ export const CLUSTER_PATH = '/coffer/raft/v1';
 export interface PeerLinkContext {
   self: NodeId;
   tls: TransportTls;
+  /** The local IP address outbound connections bind to; undefined lets the OS choose. */
+  localAddress: string | undefined;
   limits: TransportLimits;
   random: Random;
   logger: Logger;
@@ -227,6 +229,7 @@ export class PeerLink {
     return connect({
       host,
       port,
+      localAddress: this.ctx.localAddress,
       servername: isIP(host) === 0 ? host : undefined,
       ca: tls.caPem,
       cert: tls.certPem,

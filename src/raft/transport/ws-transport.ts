@@ -69,6 +69,7 @@ export class WsTransport implements Transport {
     this.linkContext = {
       self: this.nodeId,
       tls,
+      localAddress: this.options.localAddress,
       limits,
       random,
       logger,
@@ -287,7 +288,7 @@ export class WsTransport implements Transport {
       connection.onClose(() => {
         if (this.inbound.get(peer) === connection) this.inbound.delete(peer);
       });
-      logger.info({ peer }, 'accepted connection from peer');
+      logger.info({ peer, remote: socket.remoteAddress }, 'accepted connection from peer');
     });
   }
 

@@ -191,6 +191,10 @@ export class SimCluster {
     this.restart(id);
   }
 
+  voteFloorOf(id: NodeId): number {
+    return this.voteFloors.get(id) ?? 0;
+  }
+
   isolate(id: NodeId): void {
     this.network.isolate(id, this.ids);
   }

@@ -353,7 +353,8 @@ function describe(cluster: SimCluster): string {
   return cluster.ids
     .map((id) => {
       const s = cluster.nodes.get(id)!.raft.status();
-      return `${id}${cluster.down.has(id) ? '(down)' : ''} ${s.role} t${s.term} c${s.commit} a${s.applied} l${s.lastIndex} v=[${s.config.voters}] L=[${s.config.learners}]`;
+      const floor = cluster.voteFloorOf(id);
+      return `${id}${cluster.down.has(id) ? '(down)' : ''} ${s.role} t${s.term} c${s.commit} a${s.applied} l${s.lastIndex}${floor > 0 ? ` floor${floor}` : ''} v=[${s.config.voters}] L=[${s.config.learners}]`;
     })
     .join('; ');
 }
