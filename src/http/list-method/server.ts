@@ -96,6 +96,10 @@ export function createVaultServer(
   if (options.headersTimeout !== undefined) base.headersTimeout = options.headersTimeout;
   if (options.requestTimeout !== undefined) base.requestTimeout = options.requestTimeout;
 
+  // On this server side, rejectUnauthorized only decides whether a client WITHOUT a valid
+  // certificate may still connect: Vault's listener asks for client certificates but does not
+  // require them (tls_require_and_verify_client_cert turns that on). Chains are still verified
+  // against `ca`; whoever reads the certificate (the cert auth method) must check `authorized`.
   const server =
     options.tls === undefined
       ? http.createServer(base, handler)
