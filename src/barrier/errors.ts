@@ -2,20 +2,10 @@
  * Errors the security barrier throws. Each has a stable `code` and an HTTP status. Messages and
  * fields name paths and key terms, never key material or plaintext.
  */
+import { CofferError } from '../util/errors.js';
 
 /** Base class of every barrier error. */
-export abstract class BarrierError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-
-  constructor(
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export abstract class BarrierError extends CofferError {}
 
 /**
  * Thrown by every storage call, `rotate` and `keyStatus` while the barrier is sealed: its keys are

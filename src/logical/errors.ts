@@ -8,20 +8,10 @@
  * here; anything else it lets escape (a storage failure, a bug) becomes a 500 whose cause is
  * logged and never echoed.
  */
+import { CofferError } from '../util/errors.js';
 
 /** Base class of every logical API error. */
-export abstract class LogicalError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-
-  constructor(
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export abstract class LogicalError extends CofferError {}
 
 /** Thrown when the request is malformed or its values are refused (400). */
 export class InvalidRequestError extends LogicalError {

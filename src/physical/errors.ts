@@ -3,20 +3,10 @@
  * API layer answers with when nothing above translates it. None of them carries a value: the
  * store holds ciphertext, but an error message must not become a way to read it anyway.
  */
+import { CofferError } from '../util/errors.js';
 
 /** Base class of every physical store error. */
-export abstract class PhysicalError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-
-  constructor(
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export abstract class PhysicalError extends CofferError {}
 
 /**
  * Thrown when a key (or a batch op's key) is not valid: empty, ending with `/`, or holding a NUL

@@ -4,20 +4,10 @@
  * `BarrierAlreadyInitializedError` and `BarrierNotInitializedError` (400, "Vault is already
  * initialized" / "Vault is not initialized"). No message or field ever holds share material.
  */
+import { CofferError } from '../util/errors.js';
 
 /** Base class of every seal error. */
-export abstract class SealError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-
-  constructor(
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export abstract class SealError extends CofferError {}
 
 /** Thrown by `initialize` for share and threshold values Vault would refuse. */
 export class InvalidSealConfigError extends SealError {

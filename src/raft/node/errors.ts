@@ -3,20 +3,14 @@
  * HTTP status the API layer answers with when nothing above translates it. Causes from the core
  * or storage travel as `cause`.
  */
+import { CofferError } from '../../util/errors.js';
 import type { NodeId } from '../core/types.js';
 import type { NodeMeta } from './types.js';
 
 /** Base class of every node error. */
-export abstract class NodeError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-
-  constructor(
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export abstract class NodeError extends CofferError {
+  constructor(message: string, fields: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, fields, options);
     this.name = new.target.name;
   }
 }
