@@ -28,7 +28,7 @@ import { RaftPhysicalStore } from '../physical/raft-store.js';
 import type { WriteResult } from '../physical/state-machine.js';
 import { RaftNode } from '../raft/node/raft-node.js';
 import type { NodeMeta } from '../raft/node/types.js';
-import type { TransportTls } from '../raft/transport/options.js';
+import { outboundAddressFor, type TransportTls } from '../raft/transport/options.js';
 import { WsTransport } from '../raft/transport/ws-transport.js';
 import { LevelRaftStorage } from '../storage/level-raft-storage.js';
 import { Core } from '../vault/core.js';
@@ -203,6 +203,7 @@ class CofferServer implements RunningServer {
     const transport = new WsTransport({
       nodeId: this.nodeId,
       listen: this.listener.clusterAddress,
+      localAddress: outboundAddressFor(this.listener.clusterAddress),
       tls,
       logger: this.log.child({ component: 'transport' }),
     });

@@ -4,8 +4,9 @@
  * requests waiting for answers. The peer answers requests and snapshots on the same socket.
  */
 import { isIP } from 'node:net';
+import type { TcpNetConnectOpts } from 'node:net';
 import { checkServerIdentity, connect } from 'node:tls';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
 import type { Message, NodeId, SnapshotRequest } from '../core/types.js';
@@ -226,7 +227,9 @@ export class PeerLink {
   private connectTls(host: string, port: number): TLSSocket {
     const { tls } = this.ctx;
     const expected = this.peer;
-    return connect({
+    // tls.connect hands socket options such as localAddress on to net (Node's tls.connect docs);
+    // @types/node leaves that one out of ConnectionOptions.
+    const options: ConnectionOptions & Pick<TcpNetConnectOpts, 'localAddress'> = {
       host,
       port,
       localAddress: this.ctx.localAddress,
@@ -242,7 +245,8 @@ export class PeerLink {
         const cn = certificateCommonName(cert);
         return cn === expected ? undefined : new Error(`server certificate names ${String(cn)}`);
       },
-    });
+    };
+    return connect(options);
   }
 
   private onOpen(ws: WebSocket): void {
