@@ -537,7 +537,9 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
       return;
     }
     const removed = e.change.nodeId;
-    if (removed === this.id) {
+    if (removed === this.id && this.isPreviousLife(e.index)) {
+      this.log.info({ index: e.index }, 'replayed the removal of this id before it rejoined; ignoring');
+    } else if (removed === this.id) {
       this.removal = { index: e.index, by: this.id };
     } else if (this.role === 'leader') {
       void this.sendRemovalNotice(removed, e.index);
@@ -564,9 +566,19 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     if (notice === null || !voters.includes(from) || this.state !== 'running') {
       throw new Error('notice refused');
     }
+    if (this.isPreviousLife(notice.index)) return new Uint8Array(0);
     if (this.removal === null) this.removal = { index: notice.index, by: from };
     this.notify();
     return new Uint8Array(0);
+  }
+
+  /**
+   * Whether a log index predates this node's current life: a node wiped and added back under
+   * the same id replays, or hears of, its own earlier removal, which must not stop it
+   * (RaftOptions.voteFloor is the index of the entry that added it back).
+   */
+  private isPreviousLife(index: number): boolean {
+    return index < (this.opts.raft.voteFloor ?? 0);
   }
 
   private beginTransfer(core: Raft, to: NodeId, waiter: Waiter<unknown>): void {

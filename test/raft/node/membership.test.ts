@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 
 import { NotLeaderError } from '../../../src/raft/node/errors.js';
+import { MemoryRaftDisk } from '../../../src/storage/memory-raft-storage.js';
+import { seededRandom } from '../../../src/util/random.js';
 import { command, metaOf, TestCluster, waitFor } from './support.js';
 
 describe('RaftNode membership', () => {
@@ -67,6 +69,33 @@ describe('RaftNode membership', () => {
     assert.ok(!leader.node.status().voters.some((v) => v.id === victim.node.id));
     // The remaining two still commit.
     await leader.node.propose(command('after', 'removal'));
+  });
+
+  it('takes back a removed and wiped node under its old id without stopping at its old removal', async () => {
+    const leader = await cluster.leader();
+    const id = cluster.followers(leader)[0]!.node.id;
+    await leader.node.removeNode(id);
+    await waitFor('the removed node to stop', () => cluster.get(id).node.status().state === 'removed');
+    for (let i = 0; i < 5; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+
+    // The operator wipes it and it joins again: the leader adds it back, and the join answer
+    // carries the vote floor (the commit index once the change applied).
+    await leader.node.addLearner(id, metaOf(id), { promoteWhenCaughtUp: true });
+    const voteFloor = leader.node.status().commit;
+    const peers = new Map(
+      [...cluster.members.keys()].filter((p) => p !== id).map((p) => [p, metaOf(p)]),
+    );
+    const raft = { electionTicks: 10, heartbeatTicks: 1, random: seededRandom(77), voteFloor };
+    const back = await cluster.startNode(id, new MemoryRaftDisk(), { peers, meta: metaOf(id), raft });
+
+    // It replays the whole log, its own old removal included, and stays a member.
+    await waitFor('the node to apply every write', () => back.machine.data.get('k4') === '4');
+    await waitFor('the node to be a voter again', () =>
+      leader.node.status().voters.some((v) => v.id === id),
+    );
+    assert.equal(back.node.status().state, 'running');
+    await leader.node.propose(command('after', 'rejoin'));
+    await waitFor('the node to apply after rejoining', () => back.machine.data.has('after'));
   });
 
   it('removes the leader, which stops while the others elect a new one', async () => {
