@@ -1,8 +1,9 @@
 /**
  * The durable key/value state machine: its own classic-level database in `<dataDir>/state`.
  *
- * Each apply writes the data and the applied index in one LevelDB batch, so after a crash the
- * database holds exactly the commands up to the index it reports, and the node resumes after it
+ * Each apply writes the data and the applied index in one LevelDB batch (a restore command,
+ * restore-command.ts, in a batch of its own), so after a crash the database holds exactly the
+ * commands up to the index it reports, and the node resumes after it
  * (the core's `applied` option). Writes are not fsynced: the Raft log is the durable record, and
  * whatever a crash loses here, index included, is applied again from it.
  *
@@ -25,7 +26,19 @@ import {
   keyFromBytes,
   planCommand,
 } from './state-machine.js';
-import type { KvStateMachine, WriteResult } from './state-machine.js';
+import type { WriteResult } from './state-machine.js';
+import {
+  decodeRestore,
+  isRestoreCommand,
+  MALFORMED_RESTORE,
+  planRestore,
+} from './restore-command.js';
+import type {
+  CapturedState,
+  RestorableStateMachine,
+  RestoreEvent,
+  RestoreListener,
+} from './restore-command.js';
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 type LevelOp =
@@ -45,10 +58,15 @@ export interface LevelStateMachineOptions {
   dataDir: string;
 }
 
-export class LevelStateMachine implements KvStateMachine {
+export class LevelStateMachine implements RestorableStateMachine {
+  private listener: RestoreListener | null = null;
+  /** The batch being written, if any; the applied index moves when it settles. */
+  private writing: Promise<void> | null = null;
+
   private constructor(
     private readonly db: Db,
     private applied: number,
+    private appliedTerm: number,
   ) {}
 
   /** Opens (creating if needed) `<dataDir>/state` and reads the applied index. */
@@ -58,62 +76,76 @@ export class LevelStateMachine implements KvStateMachine {
     const db: Db = new ClassicLevel(dir, { keyEncoding: 'view', valueEncoding: 'view' });
     await db.open();
     const record = await db.get(APPLIED_KEY);
-    const applied = record === undefined ? 0 : (packr.unpack(record) as { index: number }).index;
-    return new LevelStateMachine(db, applied);
+    const applied = record === undefined ? { index: 0, term: 0 } : decodeApplied(record);
+    return new LevelStateMachine(db, applied.index, applied.term);
   }
 
+  /**
+   * Applies runs of write commands in one LevelDB batch each; a restore command between them is
+   * a batch of its own, so each batch sees the state the one before it left.
+   */
   async apply(commands: readonly AppliedCommand[]): Promise<WriteResult[]> {
-    if (commands.length === 0) return [];
-    // Writes of earlier commands in this call, which later ones' conditions must see.
-    const staged = new Map<string, Uint8Array | undefined>();
-    const ops: LevelOp[] = [];
     const results: WriteResult[] = [];
-
+    const events: RestoreEvent[] = [];
+    let run: AppliedCommand[] = [];
     for (const command of commands) {
-      const needed = conditionKeys(command.data).filter((key) => !staged.has(key));
-      const stored = needed.length === 0 ? [] : await this.db.getMany(needed.map(dataKey));
-      const current = new Map(needed.map((key, i) => [key, stored[i]]));
-      const read = (key: string): Uint8Array | undefined =>
-        staged.has(key) ? staged.get(key) : current.get(key);
-
-      const { result, writes } = planCommand(command.data, read);
-      for (const [key, value] of writes) {
-        staged.set(key, value);
-        const stored = dataKey(key);
-        if (value === undefined) ops.push({ type: 'del', key: stored });
-        else ops.push({ type: 'put', key: stored, value });
+      if (!isRestoreCommand(command.data)) {
+        run.push(command);
+        continue;
       }
-      results.push(result);
+      results.push(...(await this.applyWrites(run)));
+      run = [];
+      const seal = await this.applyRestore(command);
+      results.push(seal === null ? MALFORMED_RESTORE : { ok: true });
+      if (seal !== null) {
+        events.push({ index: command.index, term: command.term, kind: 'command', seal });
+      }
     }
-
-    const last = commands[commands.length - 1]!;
-    ops.push({ type: 'put', key: APPLIED_KEY, value: appliedRecord(last.index, last.term) });
-    await this.db.batch(ops);
-    this.applied = last.index;
+    results.push(...(await this.applyWrites(run)));
+    for (const event of events) this.listener?.(event);
     return results;
   }
 
   /** Dumps every key from one LevelDB snapshot (an iterator reads a consistent view). */
   async snapshot(): Promise<Uint8Array> {
-    const pairs: [string, Uint8Array][] = [];
-    const range = { gte: Uint8Array.of(DATA_NS), lt: DATA_END };
-    for await (const [key, value] of this.db.iterator(range)) {
-      pairs.push([decodeKey(key), value]);
-    }
-    return encodeState(pairs);
+    return (await this.capture()).state;
   }
 
   /** Replaces every key, and the applied index, in one atomic batch. */
   async restore(data: Uint8Array, meta: StateMachineSnapshotMeta): Promise<void> {
-    const pairs = decodeState(data);
-    const ops: LevelOp[] = [];
-    for await (const key of this.db.keys({ gte: Uint8Array.of(DATA_NS), lt: DATA_END })) {
-      ops.push({ type: 'del', key });
+    await this.replace(decodeState(data), meta.index, meta.term);
+    this.listener?.({ index: meta.index, term: meta.term, kind: 'snapshot', seal: false });
+  }
+
+  /**
+   * Waits for the batch in flight, then takes an explicit LevelDB snapshot and reads the applied
+   * index in the same tick: the dump and the index describe the same state.
+   */
+  async capture(): Promise<CapturedState> {
+    for (;;) {
+      const pending = this.writing;
+      if (pending === null) break;
+      await pending.catch(() => undefined);
+      // Settled, so the applied index has moved; a newer batch may have started meanwhile.
+      if (this.writing === pending) break;
     }
-    for (const [key, value] of pairs) ops.push({ type: 'put', key: dataKey(key), value });
-    ops.push({ type: 'put', key: APPLIED_KEY, value: appliedRecord(meta.index, meta.term) });
-    await this.db.batch(ops);
-    this.applied = meta.index;
+    const snapshot = this.db.snapshot();
+    const index = this.applied;
+    const term = this.appliedTerm;
+    try {
+      const pairs: [string, Uint8Array][] = [];
+      const range = { gte: Uint8Array.of(DATA_NS), lt: DATA_END, snapshot };
+      for await (const [key, value] of this.db.iterator(range)) {
+        pairs.push([decodeKey(key), value]);
+      }
+      return { state: encodeState(pairs), index, term };
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  setRestoreListener(listener: RestoreListener | null): void {
+    this.listener = listener;
   }
 
   appliedIndex(): number {
@@ -159,6 +191,87 @@ export class LevelStateMachine implements KvStateMachine {
   async close(): Promise<void> {
     await this.db.close();
   }
+
+  /** Write commands, planned against the stored state and written in one batch. */
+  private async applyWrites(commands: readonly AppliedCommand[]): Promise<WriteResult[]> {
+    if (commands.length === 0) return [];
+    // Writes of earlier commands in this call, which later ones' conditions must see.
+    const staged = new Map<string, Uint8Array | undefined>();
+    const ops: LevelOp[] = [];
+    const results: WriteResult[] = [];
+
+    for (const command of commands) {
+      const needed = conditionKeys(command.data).filter((key) => !staged.has(key));
+      const stored = needed.length === 0 ? [] : await this.db.getMany(needed.map(dataKey));
+      const current = new Map(needed.map((key, i) => [key, stored[i]]));
+      const read = (key: string): Uint8Array | undefined =>
+        staged.has(key) ? staged.get(key) : current.get(key);
+
+      const { result, writes } = planCommand(command.data, read);
+      for (const [key, value] of writes) {
+        staged.set(key, value);
+        const stored = dataKey(key);
+        if (value === undefined) ops.push({ type: 'del', key: stored });
+        else ops.push({ type: 'put', key: stored, value });
+      }
+      results.push(result);
+    }
+
+    const last = commands[commands.length - 1]!;
+    await this.commit(ops, last.index, last.term);
+    return results;
+  }
+
+  /** A restore command; returns its `seal` flag, or null when it was malformed (no change). */
+  private async applyRestore(command: AppliedCommand): Promise<boolean | null> {
+    const restore = decodeRestore(command.data);
+    let pairs: [string, Uint8Array][] | null = null;
+    if (restore !== null) {
+      const keys = restore.keep.map(dataKey);
+      const stored = keys.length === 0 ? [] : await this.db.getMany(keys);
+      pairs = planRestore(restore, new Map(restore.keep.map((key, i) => [key, stored[i]])));
+    }
+    if (pairs === null) {
+      await this.commit([], command.index, command.term);
+      return null;
+    }
+    await this.replace(pairs, command.index, command.term);
+    return restore!.seal;
+  }
+
+  /** Deletes every key and writes `pairs`, with the applied index, in one atomic batch. */
+  private async replace(
+    pairs: readonly [string, Uint8Array][],
+    index: number,
+    term: number,
+  ): Promise<void> {
+    const ops: LevelOp[] = [];
+    for await (const key of this.db.keys({ gte: Uint8Array.of(DATA_NS), lt: DATA_END })) {
+      ops.push({ type: 'del', key });
+    }
+    for (const [key, value] of pairs) ops.push({ type: 'put', key: dataKey(key), value });
+    await this.commit(ops, index, term);
+  }
+
+  /** Writes `ops` and the applied record in one batch; the index moves once it is written. */
+  private async commit(ops: LevelOp[], index: number, term: number): Promise<void> {
+    ops.push({ type: 'put', key: APPLIED_KEY, value: appliedRecord(index, term) });
+    const written = this.db.batch(ops).then(() => {
+      this.applied = index;
+      this.appliedTerm = term;
+    });
+    this.writing = written;
+    try {
+      await written;
+    } finally {
+      if (this.writing === written) this.writing = null;
+    }
+  }
+}
+
+function decodeApplied(record: Uint8Array): { index: number; term: number } {
+  const { index, term } = packr.unpack(record) as { index: number; term?: number };
+  return { index, term: term ?? 0 };
 }
 
 function appliedRecord(index: number, term: number): Uint8Array {

@@ -60,9 +60,15 @@ export const TOP_LEVEL: SectionKeys = {
 };
 
 export const RAFT_STORAGE: SectionKeys = {
-  known: ['path', 'node_id', 'performance_multiplier', 'snapshot_threshold', 'retry_join'],
-  vaultOnly: [
+  known: [
+    'path',
+    'node_id',
+    'performance_multiplier',
+    'snapshot_threshold',
     'trailing_logs',
+    'retry_join',
+  ],
+  vaultOnly: [
     'snapshot_interval',
     'retry_join_as_non_voter',
     'max_entry_size',

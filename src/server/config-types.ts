@@ -79,6 +79,12 @@ export interface RaftStorageConfig {
   readonly performanceMultiplier: number;
   /** `snapshot_threshold` (default 8192): applied entries between snapshots. */
   readonly snapshotThreshold: number;
+  /**
+   * `trailing_logs`: entries kept in the log behind each snapshot, so that a follower a little
+   * behind catches up from the log rather than from a whole snapshot. Absent when not set: the
+   * Raft node's default applies (1024, `DEFAULT_KEEP_ENTRIES` in src/raft/node/node-options.ts).
+   */
+  readonly trailingLogs?: number;
   /** Every `retry_join { ... }`, tried in order until one leader accepts the node. */
   readonly retryJoin: readonly RetryJoinConfig[];
 }

@@ -6,7 +6,7 @@
  * as a {@link ConfigError} that names the file, the line and the key.
  *
  * Accepted blocks and keys (see config-types.ts for meanings and defaults):
- * - `storage "raft" { path, node_id, performance_multiplier, snapshot_threshold,
+ * - `storage "raft" { path, node_id, performance_multiplier, snapshot_threshold, trailing_logs,
  *   retry_join { leader_api_addr, leader_ca_cert_file, leader_client_cert_file,
  *   leader_client_key_file } }`, exactly once;
  * - `listener "tcp" { address, cluster_address, tls_disable, tls_cert_file, tls_key_file,
@@ -200,6 +200,7 @@ function readStorage(section: ConfigSection): RaftStorageConfig {
     );
   }
   const multiplier = section.integer('performance_multiplier', 0, 10) ?? 0;
+  const trailingLogs = section.integer('trailing_logs', 0, 2 ** 31 - 1);
   return {
     type: 'raft',
     path: section.requiredFilePath('path'),
@@ -207,6 +208,7 @@ function readStorage(section: ConfigSection): RaftStorageConfig {
     performanceMultiplier: multiplier === 0 ? CONFIG_DEFAULTS.performanceMultiplier : multiplier,
     snapshotThreshold:
       section.integer('snapshot_threshold', 1, 2 ** 31 - 1) ?? CONFIG_DEFAULTS.snapshotThreshold,
+    ...(trailingLogs === undefined ? {} : { trailingLogs }),
     retryJoin: section.blocks('retry_join', 0, RETRY_JOIN).map(readRetryJoin),
   };
 }

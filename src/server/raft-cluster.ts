@@ -11,6 +11,9 @@
  * - Forwarding sends the whole HTTP request on the node's `http-forward` channel; the leader's
  *   handler replays it through its own HTTP server.
  *
+ * - Snapshots, save and restore, are {@link RaftSnapshots}' (raft-snapshot.ts), once
+ *   {@link RaftCluster.enableSnapshots} gave it the state machine and the core.
+ *
  * A joining node has no Raft node until the leader accepts it: until {@link RaftCluster.attach},
  * it knows no leader and every cluster operation answers 503.
  */
@@ -19,6 +22,7 @@ import type { NodeId } from '../raft/core/types.js';
 import { TransferRefusedError } from '../raft/node/errors.js';
 import type { RaftNode } from '../raft/node/raft-node.js';
 import type { MemberStatus, NodeMeta } from '../raft/node/types.js';
+import type { RestorableStateMachine } from '../physical/restore-command.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type {
   ClusterControl,
@@ -40,6 +44,7 @@ import {
   HTTP_FORWARD_CHANNEL,
   toLogicalError,
 } from './raft-cluster-wire.js';
+import { RaftSnapshots, type SnapshotAuthority } from './raft-snapshot.js';
 
 /** The core's half of a join, on the leader (src/vault/core.ts). */
 export interface JoinAuthority {
@@ -68,6 +73,8 @@ export interface RaftClusterOptions {
   readonly logger?: Logger;
   /** Milliseconds a forwarded request may take on the leader. Default 30 000. */
   readonly forwardTimeoutMs?: number;
+  /** The largest state a snapshot restore accepts; see `DEFAULT_MAX_RESTORE_BYTES`. */
+  readonly maxRestoreBytes?: number;
 }
 
 /** What `http-forward` requests are served by: the HTTP server's `serveForwarded`. */
@@ -78,6 +85,8 @@ export class RaftCluster implements ClusterControl {
   private readonly meta: NodeMeta;
   private readonly log: Logger;
   private readonly forwardTimeoutMs: number;
+  private readonly maxRestoreBytes: number | undefined;
+  private snapshots: RaftSnapshots | null = null;
   private node: RaftNode<unknown> | null = null;
   private authority: JoinAuthority | null = null;
   private joiner: Joiner | null = null;
@@ -91,6 +100,7 @@ export class RaftCluster implements ClusterControl {
     this.meta = options.meta;
     this.log = options.logger ?? silentLogger;
     this.forwardTimeoutMs = options.forwardTimeoutMs ?? 30_000;
+    this.maxRestoreBytes = options.maxRestoreBytes;
   }
 
   /** Serves join challenges and answers with `authority` (the core). */
@@ -119,6 +129,23 @@ export class RaftCluster implements ClusterControl {
     // Entries apply in order, so the change being applied sits right after `applied`.
     node.on('membership', () => {
       this.configIndex = node.status().applied + 1;
+    });
+  }
+
+  /**
+   * Serves snapshot save and restore from `machine` (the attached node's state machine), with
+   * `authority` (the core) for the cluster's snapshot key and the reload after a restore. Call
+   * after {@link RaftCluster.attach} and before the node starts, so no replacement goes unheard.
+   */
+  enableSnapshots(machine: RestorableStateMachine, authority: SnapshotAuthority): void {
+    this.snapshots?.close();
+    this.snapshots = new RaftSnapshots({
+      nodeId: this.nodeId,
+      node: this.requireNode(),
+      machine,
+      authority,
+      maxRestoreBytes: this.maxRestoreBytes,
+      logger: this.log,
     });
   }
 
@@ -236,15 +263,11 @@ export class RaftCluster implements ClusterControl {
   }
 
   async snapshot(): Promise<Uint8Array> {
-    throw new InvalidRequestError('raft snapshots are not supported yet', {
-      operation: 'snapshot',
-    });
+    return this.requireSnapshots().save();
   }
 
-  async restore(): Promise<void> {
-    throw new InvalidRequestError('raft snapshot restore is not supported yet', {
-      operation: 'restore',
-    });
+  async restore(archive: Uint8Array, options: { readonly force: boolean }): Promise<void> {
+    return this.requireSnapshots().restore(archive, options);
   }
 
   async forward(request: ForwardedRequest): Promise<ForwardedResponse> {
@@ -293,6 +316,12 @@ export class RaftCluster implements ClusterControl {
   private requireNode(): RaftNode<unknown> {
     if (this.node === null) throw new NoActiveNodeError('this node has not joined a cluster yet');
     return this.node;
+  }
+
+  private requireSnapshots(): RaftSnapshots {
+    this.requireNode();
+    if (this.snapshots === null) throw new NoActiveNodeError('this node cannot serve snapshots yet');
+    return this.snapshots;
   }
 
   private requireAuthority(): JoinAuthority {

@@ -14,6 +14,7 @@
  * operator unseals again. A node with Raft data of its own never gets here.
  */
 import { InvalidRequestError, NoActiveNodeError } from '../logical/errors.js';
+import { NodeStoppedError } from '../raft/node/errors.js';
 import type { RaftNode } from '../raft/node/raft-node.js';
 import type { NodeMeta } from '../raft/node/types.js';
 import type { PhysicalStore } from '../physical/types.js';
@@ -240,6 +241,13 @@ export class JoinCoordinator implements Joiner {
         return;
       } catch (cause) {
         if (this.stopped) throw new JoinFailedError('the server is stopping', null, {}, { cause });
+        // A node that stopped (removed, failed) never catches up: say so now, not at the deadline.
+        if (cause instanceof NodeStoppedError) {
+          const fields = { reason: cause.reason };
+          throw new JoinFailedError('the raft node stopped while catching up', null, fields, {
+            cause,
+          });
+        }
         if (Date.now() > deadline) {
           throw new JoinFailedError('did not catch up with the leader', null, { timeoutMs }, {
             cause,

@@ -215,6 +215,7 @@ class CofferServer implements RunningServer {
       meta: this.meta,
       tickMs: TICK_MS_PER_MULTIPLIER * this.config.storage.performanceMultiplier,
       snapshotThreshold: this.config.storage.snapshotThreshold,
+      keepEntries: this.config.storage.trailingLogs,
       bootstrap: members.bootstrap,
       peers: members.peers,
       raft: { voteFloor: members.voteFloor ?? 0 },
@@ -227,6 +228,7 @@ class CofferServer implements RunningServer {
       logger: this.log.child({ component: 'physical' }),
     });
     this.cluster.attach(node);
+    this.cluster.enableSnapshots(stateMachine, this.core);
     node.on('leader', (leader, term) => {
       if (leader !== null) this.log.info({ leader, term }, 'leader elected');
     });

@@ -16,6 +16,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 import { wipe } from '../barrier/aead.js';
 import { Barrier } from '../barrier/barrier.js';
+import { BarrierConditionFailedError } from '../barrier/errors.js';
 import { KEYRING_PATH, ROOT_KEY_PATH, SEAL_CONFIG_PATH } from '../barrier/paths.js';
 import type { KeyStatus } from '../barrier/types.js';
 import { createKvBackend, KV_MOUNT_TYPE } from '../engines/kv/index.js';
@@ -92,6 +93,15 @@ export function joinChallengePath(nodeId: string): string {
 
 const CHALLENGE_BYTES = 32;
 
+/**
+ * Where the key that authenticates this cluster's Raft snapshots is kept, behind the barrier
+ * (src/server/raft-snapshot.ts). A snapshot carries it like every other record, as ciphertext,
+ * so a cluster restored from a snapshot still recognises its own snapshots.
+ */
+export const SNAPSHOT_KEY_PATH = 'core/raft/snapshot-key';
+
+const SNAPSHOT_KEY_BYTES = 32;
+
 /** `sys/init` parameters, as the system backend decoded them. */
 export interface InitRequest {
   readonly secretShares?: number;
@@ -135,7 +145,8 @@ export class Core {
   readonly storageType: string;
   readonly now: () => number;
   private readonly barrier: Barrier;
-  private readonly seal: ShamirSeal;
+  /** Replaced after a restore that may have changed the seal configuration (`afterRestore`). */
+  private seal: ShamirSeal;
   private readonly system: Backend;
   private readonly engines: Readonly<Record<string, BackendFactory>>;
   private readonly log: Logger;
@@ -320,6 +331,68 @@ export class Core {
   }
 
   /**
+   * The key that authenticates this cluster's snapshots: HMAC-SHA256 over their checksums. With
+   * `create`, one is made (random, stored at {@link SNAPSHOT_KEY_PATH}) when there is none yet;
+   * without, null means there is none. Throws `VaultSealedError` (503) while sealed.
+   */
+  async snapshotKey(options: { create: boolean }): Promise<Uint8Array | null> {
+    this.requireActive();
+    const stored = await this.barrier.get(SNAPSHOT_KEY_PATH);
+    if (stored !== undefined || !options.create) return stored ?? null;
+
+    const key = randomBytes(SNAPSHOT_KEY_BYTES);
+    const put = { type: 'put', path: SNAPSHOT_KEY_PATH, value: key } as const;
+    try {
+      await this.barrier.batch([{ ...put, condition: { ifAbsent: true } }]);
+      this.log.info({}, 'snapshot key created');
+      return key;
+    } catch (err) {
+      // Another node created it first: use that one.
+      if (!(err instanceof BarrierConditionFailedError)) throw err;
+      return (await this.barrier.get(SNAPSHOT_KEY_PATH)) ?? null;
+    }
+  }
+
+  /**
+   * Brings this node in line with a replicated state that a snapshot restore (or an installed
+   * Raft snapshot) replaced under it. Never rejects.
+   *
+   * - `seal`: the state may belong to another cluster, so the node seals and forgets its cached
+   *   seal configuration; from then on that cluster's shares unseal it.
+   * - unsealed: it adopts the stored keyring and rebuilds what it loaded at unseal (identity,
+   *   token store, mount table). If that fails, the keys in memory do not open the new state, and
+   *   the node seals as above.
+   * - sealed: it forgets the cached seal configuration, unless an unseal is under way (a joining
+   *   node is sent a Raft snapshot in the middle of its unseal; that must not undo it).
+   */
+  async afterRestore(options: { seal: boolean }): Promise<void> {
+    const epoch = this.epoch;
+    const active = this.active !== null;
+    if (!options.seal && !active) {
+      const status = await this.seal.status().catch(() => null);
+      const idle = status !== null && this.barrier.sealed && status.nonce === '';
+      if (idle && epoch === this.epoch) this.resetSeal();
+      return;
+    }
+    if (!options.seal) {
+      try {
+        await this.barrier.reloadKeyring();
+        const state = await this.buildActiveState();
+        if (epoch !== this.epoch || this.barrier.sealed) return;
+        this.active = state;
+        this.log.info({ mounts: state.router.entries().length }, 'core state reloaded');
+        return;
+      } catch (err) {
+        if (epoch !== this.epoch) return;
+        this.log.error({ err }, "the restored state does not open with this node's keys");
+      }
+    }
+    this.sealNode();
+    this.resetSeal();
+    if (active) this.log.warn({}, 'sealed after a snapshot restore; unseal with its keys');
+  }
+
+  /**
    * Where a request on `path` is served. Sealed nodes and the never-forwarded paths answer
    * themselves (a sealed node with a 503); otherwise a follower forwards to the leader, or
    * reports that there is none.
@@ -441,6 +514,11 @@ export class Core {
       mounted.push({ entry, backend });
     }
     return { identity, tokens, router: new Router(mounted) };
+  }
+
+  /** A fresh seal, which reads the seal configuration again from storage. */
+  private resetSeal(): void {
+    this.seal = new ShamirSeal(this.physical, this.barrier, { logger: this.log });
   }
 
   private storage(prefix: string): Storage {

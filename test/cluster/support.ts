@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { generateCa, issueNodeCertificate } from '../../src/util/tls.js';
+import { generateCa, issueNodeCertificate, type CertificateBundle } from '../../src/util/tls.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -75,76 +75,119 @@ export interface TestNode {
   process: ChildProcess | null;
 }
 
+/** Settings every node of a {@link TestCluster} gets in its configuration. */
+export interface ClusterOptions {
+  /** `storage "raft" { snapshot_threshold }`; the server's default when absent. */
+  readonly snapshotThreshold?: number;
+  /** `storage "raft" { trailing_logs }`: entries kept behind a snapshot; default when absent. */
+  readonly trailingLogs?: number;
+}
+
+/** One server of `sys/storage/raft/configuration`. */
+export interface RaftServer {
+  readonly node_id: string;
+  readonly address: string;
+  readonly leader: boolean;
+  readonly voter: boolean;
+}
+
 export class TestCluster {
   readonly dir: string;
   readonly nodes: TestNode[] = [];
   private readonly caPem: string;
+  private readonly ca: CertificateBundle;
+  private readonly options: ClusterOptions;
+  private readonly paused = new Set<TestNode>();
 
-  private constructor(dir: string, caPem: string) {
+  private constructor(dir: string, ca: CertificateBundle, options: ClusterOptions) {
     this.dir = dir;
-    this.caPem = caPem;
+    this.caPem = ca.certPem;
+    this.ca = ca;
+    this.options = options;
   }
 
   /**
    * Writes TLS material and configurations for `size` nodes: node1 founds the cluster, the
    * others carry a `retry_join` stanza pointing at node1. Nothing is started.
    */
-  static async create(size: number): Promise<TestCluster> {
+  static async create(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'coffer-cluster-'));
     const ca = generateCa({ commonName: 'Coffer test cluster CA' });
-    const caFile = path.join(dir, 'ca.pem');
-    writeFileSync(caFile, ca.certPem);
-    const cluster = new TestCluster(dir, ca.certPem);
-
-    const ports: number[] = [];
-    while (ports.length < size * 2) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
-    for (let n = 1; n <= size; n++) {
-      const id = `node${n}`;
-      const cert = issueNodeCertificate(ca, { nodeId: id });
-      const certFile = path.join(dir, `${id}.pem`);
-      const keyFile = path.join(dir, `${id}-key.pem`);
-      writeFileSync(certFile, cert.certPem);
-      writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
-      const apiPort = ports[2 * n - 2]!;
-      const clusterPort = ports[2 * n - 1]!;
-      const dataDir = path.join(dir, id);
-      const node: TestNode = {
-        id,
-        api: `https://127.0.0.1:${apiPort}`,
-        apiPort,
-        clusterPort,
-        dataDir,
-        configFile: path.join(dir, `${id}.hcl`),
-        logFile: path.join(dir, `${id}.log`),
-        process: null,
-      };
-      const join =
-        n === 1
-          ? ''
-          : `retry_join {\n    leader_api_addr = "${cluster.nodes[0]!.api}"\n` +
-            `    leader_ca_cert_file = "${caFile}"\n  }`;
-      writeFileSync(
-        node.configFile,
-        [
-          `storage "raft" {\n  path = "${dataDir}"\n  node_id = "${id}"\n  ${join}\n}`,
-          `listener "tcp" {\n  address = "127.0.0.1:${apiPort}"`,
-          `  cluster_address = "127.0.0.1:${clusterPort}"`,
-          `  tls_cert_file = "${certFile}"\n  tls_key_file = "${keyFile}"\n}`,
-          `cluster_tls {\n  ca_file = "${caFile}"\n  cert_file = "${certFile}"`,
-          `  key_file = "${keyFile}"\n}`,
-          `api_addr = "${node.api}"`,
-          `cluster_addr = "https://127.0.0.1:${clusterPort}"`,
-          `pid_file = "${path.join(dataDir, 'coffer.pid')}"`,
-          `log_level = "info"`,
-          '',
-        ].join('\n'),
-      );
-      cluster.nodes.push(node);
-    }
+    writeFileSync(path.join(dir, 'ca.pem'), ca.certPem);
+    const cluster = new TestCluster(dir, ca, options);
+    for (let n = 1; n <= size; n++) await cluster.addNode(n === 1 ? null : cluster.nodes[0]!);
     return cluster;
+  }
+
+  /**
+   * Writes TLS material and a configuration for one more node, `node<N+1>`, with free ports and
+   * a `retry_join` stanza pointing at `joinVia` (none: it founds a cluster). Nothing is started.
+   */
+  async addNode(joinVia: TestNode | null): Promise<TestNode> {
+    const taken = this.nodes.flatMap((n) => [n.apiPort, n.clusterPort]);
+    const ports: number[] = [];
+    while (ports.length < 2) {
+      const port = await freePort();
+      if (!ports.includes(port) && !taken.includes(port)) ports.push(port);
+    }
+    const id = `node${this.nodes.length + 1}`;
+    const cert = issueNodeCertificate(this.ca, { nodeId: id });
+    writeFileSync(path.join(this.dir, `${id}.pem`), cert.certPem);
+    writeFileSync(path.join(this.dir, `${id}-key.pem`), cert.keyPem, { mode: 0o600 });
+    const [apiPort, clusterPort] = ports as [number, number];
+    const node: TestNode = {
+      id,
+      api: `https://127.0.0.1:${apiPort}`,
+      apiPort,
+      clusterPort,
+      dataDir: path.join(this.dir, id),
+      configFile: path.join(this.dir, `${id}.hcl`),
+      logFile: path.join(this.dir, `${id}.log`),
+      process: null,
+    };
+    this.nodes.push(node);
+    this.setJoinTarget(node, joinVia);
+    return node;
+  }
+
+  /**
+   * Rewrites `node`'s configuration so that, started with an empty data directory, it joins
+   * through `joinVia` (none: it founds a cluster). Takes effect at its next start.
+   */
+  setJoinTarget(node: TestNode, joinVia: TestNode | null): void {
+    const caFile = path.join(this.dir, 'ca.pem');
+    const certFile = path.join(this.dir, `${node.id}.pem`);
+    const keyFile = path.join(this.dir, `${node.id}-key.pem`);
+    const join =
+      joinVia === null
+        ? ''
+        : `retry_join {\n    leader_api_addr = "${joinVia.api}"\n` +
+          `    leader_ca_cert_file = "${caFile}"\n  }`;
+    const threshold =
+      this.options.snapshotThreshold === undefined
+        ? ''
+        : `  snapshot_threshold = ${this.options.snapshotThreshold}\n`;
+    const trailing =
+      this.options.trailingLogs === undefined
+        ? ''
+        : `  trailing_logs = ${this.options.trailingLogs}\n`;
+    writeFileSync(
+      node.configFile,
+      [
+        `storage "raft" {\n  path = "${node.dataDir}"\n  node_id = "${node.id}"\n` +
+          `${threshold}${trailing}  ${join}\n}`,
+        `listener "tcp" {\n  address = "127.0.0.1:${node.apiPort}"`,
+        `  cluster_address = "127.0.0.1:${node.clusterPort}"`,
+        `  tls_cert_file = "${certFile}"\n  tls_key_file = "${keyFile}"\n}`,
+        `cluster_tls {\n  ca_file = "${caFile}"\n  cert_file = "${certFile}"`,
+        `  key_file = "${keyFile}"\n}`,
+        `api_addr = "${node.api}"`,
+        `cluster_addr = "https://127.0.0.1:${node.clusterPort}"`,
+        `pid_file = "${path.join(node.dataDir, 'coffer.pid')}"`,
+        `log_level = "info"`,
+        '',
+      ].join('\n'),
+    );
   }
 
   node(id: string): TestNode {
@@ -175,7 +218,70 @@ export class TestCluster {
       child.once('exit', (code) => resolve(code));
     });
     process.kill(child.pid!, signal);
+    // A stopped process takes no signal but SIGKILL until it runs again.
+    if (this.paused.delete(node)) process.kill(child.pid!, 'SIGCONT');
     return exited;
+  }
+
+  /** Freezes `node`'s process (SIGSTOP): it keeps its sockets but answers nothing. */
+  pause(node: TestNode): void {
+    if (node.process === null) throw new Error(`${node.id} is not running`);
+    process.kill(node.process.pid!, 'SIGSTOP');
+    this.paused.add(node);
+  }
+
+  /** Lets a {@link TestCluster.pause paused} process run again (SIGCONT). */
+  resume(node: TestNode): void {
+    if (!this.paused.delete(node) || node.process === null) return;
+    process.kill(node.process.pid!, 'SIGCONT');
+  }
+
+  /**
+   * Waits until `node`'s process exits on its own and returns its exit code; throws (leaving
+   * the process running) when it is still up after `timeoutMs`.
+   */
+  async waitExit(node: TestNode, timeoutMs: number): Promise<number | null> {
+    const child = node.process;
+    if (child === null) throw new Error(`${node.id} was not started`);
+    if (child.exitCode === null && child.signalCode === null) {
+      let timer: NodeJS.Timeout | undefined;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${node.id} still runs after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+    }
+    node.process = null;
+    return child.exitCode;
+  }
+
+  /** Deletes `node`'s data directory; the node must not be running. */
+  wipe(node: TestNode): void {
+    if (node.process !== null) throw new Error(`${node.id} still runs`);
+    rmSync(node.dataDir, { recursive: true, force: true });
+  }
+
+  /** Every JSON line of `node`'s log, parsed (other lines are skipped). */
+  logRecords(node: TestNode): Array<Record<string, unknown>> {
+    let text: string;
+    try {
+      text = readFileSync(node.logFile, 'utf8');
+    } catch {
+      return [];
+    }
+    const records: Array<Record<string, unknown>> = [];
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        records.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // A line cut short by a kill; the rest of the log is still worth reading.
+      }
+    }
+    return records;
   }
 
   /** Kills every process still running (by PID) and removes the directory. */
@@ -189,6 +295,63 @@ export class TestCluster {
       clearTimeout(timer);
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** `sys/storage/raft/configuration` as `node` reports it (linearizable: needs a leader). */
+  async configuration(node: TestNode, token: string): Promise<RaftServer[]> {
+    const res = await this.api(node, 'GET', '/v1/sys/storage/raft/configuration', { token });
+    if (res.status !== 200) throw new Error(`${node.id} configuration answered ${res.status}`);
+    const data = res.body?.data as { config?: { servers?: RaftServer[] } } | undefined;
+    return data?.config?.servers ?? [];
+  }
+
+  /** `sys/storage/raft/remove-peer` for `serverId`, sent to `node`. */
+  removePeer(node: TestNode, token: string, serverId: string): Promise<ApiAnswer> {
+    return this.api(node, 'PUT', '/v1/sys/storage/raft/remove-peer', {
+      body: { server_id: serverId },
+      token,
+    });
+  }
+
+  /** Waits until every node in `among` names the same leader, one of them; returns it. */
+  async agreedLeader(among: readonly TestNode[], timeoutMs = 30_000): Promise<TestNode> {
+    return waitFor(
+      `${among.map((n) => n.id).join(', ')} to agree on a leader`,
+      async () => {
+        const seen = await Promise.all(among.map((n) => this.leaderSeenBy(n)));
+        const first = seen[0];
+        const agreed = first != null && seen.every((l) => l === first) && among.includes(first);
+        return agreed ? first : null;
+      },
+      timeoutMs,
+    );
+  }
+
+  /** Waits until every node in `among` has applied what their leader had committed at the call. */
+  async waitApplied(among: readonly TestNode[], timeoutMs = 30_000): Promise<void> {
+    const indexes = async (node: TestNode) => {
+      const res = await this.api(node, 'GET', '/v1/sys/leader', { timeoutMs: 5_000 });
+      return {
+        committed: Number(res.body?.raft_committed_index),
+        applied: Number(res.body?.raft_applied_index),
+        isSelf: res.body?.is_self === true,
+      };
+    };
+    const target = await waitFor(
+      'the leader commit index',
+      async () => {
+        for (const node of among) {
+          const seen = await indexes(node);
+          if (seen.isSelf) return seen.committed;
+        }
+        return null;
+      },
+      timeoutMs,
+    );
+    for (const node of among) {
+      const applied = async () => (await indexes(node)).applied >= target;
+      await waitFor(`${node.id} to apply index ${target}`, applied, timeoutMs);
+    }
   }
 
   /** The last `lines` lines of every node's log, for a failing test's output. */
@@ -301,4 +464,22 @@ export class TestCluster {
     const data = (res.body?.data as { data?: { value?: string } } | undefined)?.data;
     return data?.value ?? null;
   }
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
