@@ -3,19 +3,10 @@
  * the logical request it carries. Each has a stable `code` mapped in error-map.ts.
  */
 
-/** Base class of the HTTP layer's own errors. */
-export abstract class HttpError extends Error {
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
+import { CofferError } from '../util/errors.js';
 
-  constructor(
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** Base class of the HTTP layer's own errors. */
+export abstract class HttpError extends CofferError {}
 
 /** Thrown for a PATCH whose `Content-Type` is not `application/merge-patch+json` (415). */
 export class UnsupportedMediaTypeError extends HttpError {
