@@ -16,11 +16,8 @@ describe('Three-node cluster', function () {
   let token: string;
 
   before(async () => {
-    cluster = await TestCluster.create(3);
-    for (const node of cluster.nodes) cluster.start(node);
-    init = await cluster.init(cluster.node('node1'));
+    ({ cluster, init } = await TestCluster.started(3));
     token = init.root_token;
-    for (const node of cluster.nodes) await cluster.unseal(node, init);
   });
 
   afterEach(function () {

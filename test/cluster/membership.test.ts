@@ -42,14 +42,11 @@ describe('Cluster membership', function () {
   let token: string;
 
   before(async () => {
-    cluster = await TestCluster.create(3, {
+    ({ cluster, init } = await TestCluster.started(3, {
       snapshotThreshold: SNAPSHOT_THRESHOLD,
       trailingLogs: TRAILING_LOGS,
-    });
-    for (const node of cluster.nodes) cluster.start(node);
-    init = await cluster.init(cluster.node('node1'));
+    }));
     token = init.root_token;
-    for (const node of cluster.nodes) await cluster.unseal(node, init);
     await waitFor('three voters', async () => (await voters(cluster.node('node1'))).length === 3);
   });
 

@@ -110,6 +110,21 @@ export class TestCluster {
    * Writes TLS material and configurations for `size` nodes: node1 founds the cluster, the
    * others carry a `retry_join` stanza pointing at node1. Nothing is started.
    */
+  /**
+   * A cluster of `size` nodes started, initialised on node1 and unsealed everywhere: what most
+   * suites need in their `before` hook.
+   */
+  static async started(
+    size: number,
+    options: ClusterOptions = {},
+  ): Promise<{ cluster: TestCluster; init: InitResult }> {
+    const cluster = await TestCluster.create(size, options);
+    for (const node of cluster.nodes) cluster.start(node);
+    const init = await cluster.init(cluster.node('node1'));
+    for (const node of cluster.nodes) await cluster.unseal(node, init);
+    return { cluster, init };
+  }
+
   static async create(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'coffer-cluster-'));
     const ca = generateCa({ commonName: 'Coffer test cluster CA' });
