@@ -9,6 +9,7 @@ import { rm, writeFile } from 'node:fs/promises';
 
 import type { Logger as PinoLogger } from 'pino';
 
+import { CorruptStorageError } from '../storage/errors.js';
 import type { ServerConfig } from './config-types.js';
 import { startServer } from './server.js';
 import { createServerLogger } from './server-logger.js';
@@ -35,6 +36,15 @@ export async function runServer(
     server = await startServer(config, { logger: log });
   } catch (err) {
     log.error({ err }, 'server failed to start');
+    if (err instanceof CorruptStorageError) {
+      // The storage names its own directory (<data>/raft); the operator must wipe all of the
+      // node's data, state machine and join record included, before it rejoins.
+      log.error(
+        { dataDir: config.storage.path },
+        'this node will not serve or vote on corrupt data: remove it from the cluster ' +
+          '(sys/storage/raft/remove-peer), wipe its whole data directory and rejoin it',
+      );
+    }
     return 1;
   }
 

@@ -64,6 +64,11 @@ describe('Raft log corruption on a node', function () {
     const said = String((failure.err as { message?: unknown } | undefined)?.message);
     assert.ok(said.includes(path.join(damaged.dataDir, 'raft')), `no data directory in: ${said}`);
     assert.ok(said.endsWith(CORRUPTION_REMEDY), `no way out in: ${said}`);
+    const advice = cluster
+      .logRecords(damaged)
+      .slice(logStart)
+      .find((r) => typeof r.msg === 'string' && r.msg.includes('wipe its whole data directory'));
+    assert.equal(advice?.dataDir, damaged.dataDir, 'the whole data directory is not named');
 
     // LevelDB repaired the file while opening; the CORRUPT mark keeps the node refusing.
     const again = cluster.logRecords(damaged).length;
