@@ -6,7 +6,10 @@
  * On a follower, writes are forwarded to the leader over the node's `physical` request channel
  * and proposed there; the leader answers with the apply result. A forwarded write is never
  * forwarded again: a node that stopped leading in between refuses it, and the caller sees
- * `PhysicalUnavailableError`.
+ * `PhysicalUnavailableError`. A forwarded write resolves once this node has applied it too.
+ *
+ * {@link RaftPhysicalStore.readBarrier} lets a caller take one read index and then serve many
+ * reads locally with `{ stale: true }` (the core does so once per API request).
  */
 import type { NodeId } from '../raft/core/types.js';
 import { NodeError, NotLeaderError } from '../raft/node/errors.js';
@@ -48,6 +51,10 @@ export class RaftPhysicalStore implements PhysicalStore {
   private readonly forwardWrites: boolean;
   private readonly forwardTimeoutMs: number;
   private readonly log: Logger;
+  /** The read index round in flight, shared by {@link RaftPhysicalStore.readBarrier} callers. */
+  private round: Promise<void> | null = null;
+  /** The round that starts once `round` settles; callers arriving meanwhile join it. */
+  private nextRound: Promise<void> | null = null;
 
   constructor(options: RaftPhysicalStoreOptions) {
     this.node = options.node;
@@ -68,6 +75,28 @@ export class RaftPhysicalStore implements PhysicalStore {
     assertValidPrefix(prefix);
     await this.linearize(options);
     return this.machine.list(prefix);
+  }
+
+  /**
+   * Resolves once this node has applied everything committed before the call: afterwards a
+   * `{ stale: true }` read is linearizable with respect to the moment of the call. Concurrent
+   * callers share read index rounds, but only a round that starts after a caller arrived
+   * serves it: a caller arriving while a round is in flight waits for the next one, which
+   * starts when that round settles and serves everyone who arrived in between. Throws
+   * `PhysicalUnavailableError` when no read index can be had (no leader, timeout).
+   */
+  readBarrier(): Promise<void> {
+    if (this.nextRound !== null) return this.nextRound;
+    const current = this.round;
+    if (current === null) return this.startRound();
+    const next = current
+      .then(noop, noop)
+      .then(() => {
+        this.nextRound = null;
+        return this.startRound();
+      });
+    this.nextRound = next;
+    return next;
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
@@ -94,6 +123,14 @@ export class RaftPhysicalStore implements PhysicalStore {
     this.node.handle(PHYSICAL_CHANNEL, null);
   }
 
+  private startRound(): Promise<void> {
+    const round = this.linearize({}).finally(() => {
+      if (this.round === round) this.round = null;
+    });
+    this.round = round;
+    return round;
+  }
+
   private async linearize(options: ReadOptions): Promise<void> {
     if (options.stale === true) return;
     try {
@@ -108,7 +145,14 @@ export class RaftPhysicalStore implements PhysicalStore {
       return await this.node.propose(command);
     } catch (err) {
       if (err instanceof NotLeaderError && err.leader !== null && this.forwardWrites) {
-        return this.forward(err.leader, command);
+        const result = await this.forward(err.leader, command);
+        // The leader answered after applying the write there; wait until it is applied here
+        // too, so that a local read right after the write sees it. The write is committed
+        // whatever happens to this wait, so a failure of it is only logged.
+        await this.readBarrier().catch((cause: unknown) => {
+          this.log.warn({ err: cause }, 'could not wait for a forwarded write to apply here');
+        });
+        return result;
       }
       throw unavailable('the write could not be committed', err);
     }
@@ -137,6 +181,8 @@ export class RaftPhysicalStore implements PhysicalStore {
     return encodeResult(await this.node.propose(command));
   }
 }
+
+function noop(): void {}
 
 /** Wraps a node failure in the store's contract error, keeping its code and the leader. */
 function unavailable(message: string, err: unknown, fields: Record<string, unknown> = {}): Error {

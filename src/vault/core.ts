@@ -44,6 +44,7 @@ import { pathTraits } from './special-paths.js';
 import { BarrierBackedStorage } from './storage-adapter.js';
 import { createSystemBackend } from './sys/system-backend.js';
 import { SaltedTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
+import { RequestReads } from './request-reads.js';
 import { REPORTED_VERSION } from './version.js';
 
 export interface CoreOptions {
@@ -151,7 +152,8 @@ export class Core {
   private readonly engines: Readonly<Record<string, BackendFactory>>;
   private readonly log: Logger;
   private readonly clusterName: string | undefined;
-  private readonly physical: PhysicalStore;
+  /** The physical store, wrapped so that each request's reads share one read barrier. */
+  private readonly physical: RequestReads;
   private readonly beforeActivate: BeforeActivateHook | undefined;
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
@@ -164,11 +166,11 @@ export class Core {
     this.cluster = options.cluster;
     this.storageType = options.storageType ?? 'raft';
     this.clusterName = options.clusterName;
-    this.physical = options.physical;
+    this.physical = new RequestReads(options.physical);
     this.beforeActivate = options.beforeActivate;
     this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
-    this.barrier = new Barrier(options.physical, { logger: this.log, now: this.now });
-    this.seal = new ShamirSeal(options.physical, this.barrier, { logger: this.log });
+    this.barrier = new Barrier(this.physical, { logger: this.log, now: this.now });
+    this.seal = new ShamirSeal(this.physical, this.barrier, { logger: this.log });
     this.system = createSystemBackend(this);
   }
 
@@ -414,9 +416,17 @@ export class Core {
    * say). Rejects with `VaultSealedError` (503) while sealed, `PermissionDeniedError` (403) for
    * a missing, unknown or expired token, `UnsupportedPathError` (404) when no mount serves the
    * path, and whatever the handler throws.
+   *
+   * The request has one linearization point: its first storage read takes a read barrier (a
+   * read index started after the request arrived) and all its reads are then served from this
+   * node's state machine (request-reads.ts). Writes remain proposals.
    */
   async handleRequest(request: Request): Promise<Response | null> {
     assertRequestPath(request.path);
+    return this.physical.run(() => this.serve(request));
+  }
+
+  private async serve(request: Request): Promise<Response | null> {
     const traits = pathTraits(request.path);
     if (traits.worksSealed) return this.handleSystem(request);
 

@@ -193,6 +193,44 @@ describe('RaftPhysicalStore', () => {
       }
     });
 
+    it('serves a barrier caller only with a read index round started after it called', async () => {
+      const follower = await cluster.follower();
+      const { node } = follower;
+      const started: number[] = [];
+      const readIndex = node.readIndex.bind(node);
+      node.readIndex = () => {
+        started.push(started.length);
+        return readIndex();
+      };
+      try {
+        const first = follower.store.readBarrier();
+        assert.equal(started.length, 1);
+        // Arrived while the first round is in flight: they share one later round.
+        const later = [1, 2, 3, 4].map(() => follower.store.readBarrier());
+        assert.equal(started.length, 1);
+        await first;
+        await Promise.all(later);
+        assert.equal(started.length, 2);
+        await follower.store.readBarrier();
+        assert.equal(started.length, 3);
+      } finally {
+        node.readIndex = readIndex;
+      }
+    });
+
+    it('lets a follower read locally right after a write through another node', async () => {
+      const leader = await cluster.leader();
+      const follower = await cluster.follower();
+      for (let round = 0; round < 5; round++) {
+        await leader.store.put('ryw/k', bytes(`leader-${round}`));
+        await follower.store.readBarrier();
+        assert.equal(text(await follower.store.get('ryw/k', { stale: true })), `leader-${round}`);
+        // A forwarded write resolves only once the follower has applied it.
+        await follower.store.put('ryw/k', bytes(`follower-${round}`));
+        assert.equal(text(await follower.store.get('ryw/k', { stale: true })), `follower-${round}`);
+      }
+    });
+
     it('refuses a write it may not forward with an error naming the leader', async () => {
       const leader = await cluster.leader();
       const follower = await cluster.follower();
