@@ -223,8 +223,13 @@ export class RaftCluster implements ClusterControl {
         nodeId: answer.nodeId,
       });
     }
-    const { challengeAnswer, apiAddr } = splitAnswer(answer, clusterAddr);
-    await authority.checkJoinAnswer(answer.nodeId, challengeAnswer);
+    const apiAddr = answer.apiAddr;
+    if (!/^https?:\/\/[^\s/]+$/.test(apiAddr)) {
+      throw new InvalidRequestError('api_addr must be an http(s) URL with no path', {
+        nodeId: answer.nodeId,
+      });
+    }
+    await authority.checkJoinAnswer(answer.nodeId, answer.answer);
 
     const meta: NodeMeta = { clusterAddr, apiAddr };
     const promoteWhenCaughtUp = !answer.nonVoter;
@@ -340,30 +345,6 @@ export function hostPort(address: string): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * A Coffer joiner's answer: `<base64 answer>:<base64url of its API URL>`. `JoinAnswer` has no
- * field for the joiner's API address, which the other members need (`sys/leader`, redirects)
- * once it leads, so it rides along with the answer (see {@link encodeJoinAnswer}). A bare answer
- * gets Vault's default layout: the same host, the port below the cluster port.
- */
-function splitAnswer(
-  answer: JoinAnswer,
-  clusterAddr: string,
-): { challengeAnswer: string; apiAddr: string } {
-  const [challengeAnswer = '', packed] = answer.answer.split(':', 2);
-  const apiAddr = packed === undefined ? '' : Buffer.from(packed, 'base64url').toString('utf8');
-  if (/^https?:\/\/[^\s]+$/.test(apiAddr)) return { challengeAnswer, apiAddr };
-  const separator = clusterAddr.lastIndexOf(':');
-  const port = Number(clusterAddr.slice(separator + 1)) - 1;
-  return { challengeAnswer, apiAddr: `https://${clusterAddr.slice(0, separator)}:${port}` };
-}
-
-/** What a joiner sends as `answer`: its challenge answer and API URL (see `splitAnswer`). */
-export function encodeJoinAnswer(answer: Uint8Array, apiAddr: string): string {
-  const encoded = Buffer.from(answer).toString('base64');
-  return `${encoded}:${Buffer.from(apiAddr).toString('base64url')}`;
 }
 
 function parseJson(base64: string): Record<string, unknown> {

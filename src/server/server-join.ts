@@ -21,7 +21,7 @@ import type { PhysicalStore } from '../physical/types.js';
 import type { Logger } from '../util/logger.js';
 import type { JoinParams } from '../vault/cluster.js';
 import type { BeforeActivateHook } from '../vault/core.js';
-import { encodeJoinAnswer, type Joiner } from './raft-cluster.js';
+import type { Joiner } from './raft-cluster.js';
 import { JoinFailedError } from './server-errors.js';
 import { apiRequest, type JoinTarget } from './server-join-http.js';
 import type { SwitchablePhysicalStore } from './switchable-store.js';
@@ -142,7 +142,7 @@ export class JoinCoordinator implements Joiner {
 
     const answer = await read(challenged.challengePath);
     if (answer === null) throw new JoinFailedError('the join challenge record is missing', null);
-    const encoded = encodeJoinAnswer(answer, this.opts.meta.apiAddr);
+    const encoded = Buffer.from(answer).toString('base64');
     answer.fill(0);
     const { peers, voteFloor } = await this.sendAnswer(challenged.target, encoded);
 
@@ -204,6 +204,7 @@ export class JoinCoordinator implements Joiner {
     const body = {
       server_id: nodeId,
       answer,
+      api_addr: meta.apiAddr,
       cluster_addr: `https://${meta.clusterAddr}`,
       non_voter: false,
     };

@@ -48,6 +48,8 @@ export interface JoinAnswer {
   readonly answer: string;
   /** The joiner's cluster address, `host:port` or a URL. */
   readonly clusterAddr: string;
+  /** The joiner's API URL, which the others report once it leads (`sys/leader`). */
+  readonly apiAddr: string;
   readonly nonVoter: boolean;
 }
 

@@ -10,7 +10,7 @@ import type { WriteResult } from '../../src/physical/state-machine.js';
 import { RaftNode } from '../../src/raft/node/raft-node.js';
 import type { NodeMeta } from '../../src/raft/node/types.js';
 import { MemoryNetwork } from '../../src/raft/transport/memory-transport.js';
-import { encodeJoinAnswer, RaftCluster } from '../../src/server/raft-cluster.js';
+import { RaftCluster } from '../../src/server/raft-cluster.js';
 import { SwitchablePhysicalStore } from '../../src/server/switchable-store.js';
 import { MemoryRaftStorage } from '../../src/storage/memory-raft-storage.js';
 import { Core } from '../../src/vault/core.js';
@@ -95,7 +95,8 @@ describe('RaftCluster', () => {
         const answer = (await read(bundle.challenge_path))!;
         const result = await leader.cluster.answerChallenge({
           nodeId: 'node2',
-          answer: encodeJoinAnswer(answer, metaOf(2).apiAddr),
+          answer: Buffer.from(answer).toString('base64'),
+          apiAddr: metaOf(2).apiAddr,
           clusterAddr: `https://${metaOf(2).clusterAddr}`,
           nonVoter: false,
         });
@@ -136,6 +137,11 @@ describe('RaftCluster', () => {
     // A member cannot be challenged again; unknown peers cannot be removed.
     await assert.rejects(leader.cluster.issueChallenge('node2'), /already a member/);
     await assert.rejects(leader.cluster.removePeer('node9'), InvalidRequestError);
+    // An answer without a usable API address is refused before the challenge is spent.
+    const bad = { nodeId: 'node3', answer: 'YQ==', clusterAddr: '127.0.0.1:1', nonVoter: false };
+    for (const apiAddr of ['', 'node3:8200', 'https://127.0.0.1:8200/v1']) {
+      await assert.rejects(leader.cluster.answerChallenge({ ...bad, apiAddr }), InvalidRequestError);
+    }
   });
 
   it('forwards a request to the leader and relays its answer', async () => {

@@ -164,13 +164,24 @@ describe('system backend', () => {
       });
       assert.equal(challenge?.data?.challenge, 'Y2hhbGxlbmdl');
       const answer = await h.call('update', 'sys/storage/raft/bootstrap/answer', {
-        data: { server_id: 'node4', answer: 'YQ==', cluster_addr: '10.0.0.4:8201' },
+        data: {
+          server_id: 'node4',
+          answer: 'YQ==',
+          cluster_addr: '10.0.0.4:8201',
+          api_addr: 'https://10.0.0.4:8200',
+        },
       });
       assert.deepEqual(answer?.data?.peers, [{ id: 'node1', address: '10.0.0.1:8201' }]);
       assert.equal(answer?.data?.vote_floor, 7);
       assert.deepEqual(cluster.calls[1], [
         'answerChallenge',
-        { nodeId: 'node4', answer: 'YQ==', clusterAddr: '10.0.0.4:8201', nonVoter: false },
+        {
+          nodeId: 'node4',
+          answer: 'YQ==',
+          clusterAddr: '10.0.0.4:8201',
+          apiAddr: 'https://10.0.0.4:8200',
+          nonVoter: false,
+        },
       ]);
     });
 

@@ -40,6 +40,7 @@ export function raftPaths(core: Core): PathDefinition[] {
       nodeId: required(fields, 'server_id'),
       answer: required(fields, 'answer'),
       clusterAddr: required(fields, 'cluster_addr'),
+      apiAddr: required(fields, 'api_addr'),
       nonVoter: fields.bool('non_voter'),
     });
     return dataResponse({
@@ -104,6 +105,7 @@ export function raftPaths(core: Core): PathDefinition[] {
         server_id: text('The joining node id.'),
         answer: text('The decrypted challenge, base64.'),
         cluster_addr: text('The joining node cluster address.'),
+        api_addr: text('The joining node API address (a URL).'),
         non_voter: flag('Join as a non-voter.'),
       },
       operations: { update: answer },
