@@ -39,6 +39,7 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   cluster_unsupported: { status: 400 },
   invalid_init_options: { status: 400 },
   core_state_corrupt: INTERNAL,
+  forward_required: { status: 503, message: 'no active node is known; retry later', retryAfter: 1 },
 
   // src/barrier/errors.ts
   sealed: SEALED,

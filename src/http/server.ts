@@ -28,6 +28,7 @@ import type { Request } from '../logical/request.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { ForwardedRequest, ForwardedResponse } from '../vault/cluster.js';
 import type { Core } from '../vault/core.js';
+import { ForwardRequiredError } from '../vault/errors.js';
 import { decodeBody, mediaType } from './body.js';
 import { connectionOf } from './connection.js';
 import { describeError, ERROR_TABLE, errorCode } from './error-map.js';
@@ -186,18 +187,20 @@ async function serveApi(
   const connection = replayedFrom ?? connectionOf(request);
   const body = Buffer.isBuffer(request.body) ? request.body : undefined;
 
-  const decision = core.forwardingDecision(line.path);
+  const decision = core.forwardingDecision(line.path, line.operation);
   if (decision === 'no-leader' || (decision === 'forward' && replayedFrom !== undefined)) {
     throw new NoActiveNodeError();
   }
-  if (decision === 'forward') {
+  // To the leader: relayed, or a 307 when the client asked not to be forwarded.
+  const toLeader = (): Promise<Reply> | Reply => {
     if (request.headers['x-vault-no-request-forwarding'] !== undefined) {
       const redirect = forwarding.redirect(request.url);
       if (redirect === null) throw new NoActiveNodeError();
       return redirect;
     }
     return forwarding.relay(request, body, connection);
-  }
+  };
+  if (decision === 'forward') return toLeader();
 
   const takesBody = line.operation === 'update' || line.operation === 'patch';
   const rawBody = takesBody && core.takesRawBody(line.path);
@@ -218,8 +221,18 @@ async function serveApi(
     clientToken: clientTokenOf(request.headers),
     connection,
   };
-  const response = await core.handleRequest(logical);
-  return replyFor(request.id, line.operation, response);
+  if (decision !== 'local-read') {
+    return replyFor(request.id, line.operation, await core.handleRequest(logical));
+  }
+  // A follower serves a read itself; if the handler turns out to write, nothing was written
+  // and the leader serves the whole request instead.
+  try {
+    const response = await core.handleRequest(logical, { readOnly: true });
+    return replyFor(request.id, line.operation, response);
+  } catch (err) {
+    if (!(err instanceof ForwardRequiredError) || replayedFrom !== undefined) throw err;
+    return toLeader();
+  }
 }
 
 function send(reply: FastifyReply, answer: Reply): FastifyReply {

@@ -28,7 +28,7 @@ import {
   VaultSealedError,
 } from '../logical/errors.js';
 import { assertRequestPath } from '../logical/paths.js';
-import type { Request } from '../logical/request.js';
+import type { Operation, Request } from '../logical/request.js';
 import type { Response } from '../logical/response.js';
 import type { Storage } from '../logical/storage.js';
 import type { PhysicalStore } from '../physical/types.js';
@@ -130,7 +130,12 @@ export interface SealStatusReport extends SealStatus {
 }
 
 /** Whether the HTTP layer serves a request here or hands it to the leader. */
-export type ForwardingDecision = 'local' | 'forward' | 'no-leader';
+/**
+ * Where a request is served: here (`local`), here as a follower read that must not write
+ * (`local-read`: a write attempt throws ForwardRequiredError and the request goes to the
+ * leader after all), at the leader (`forward`), or nowhere yet (`no-leader`).
+ */
+export type ForwardingDecision = 'local' | 'local-read' | 'forward' | 'no-leader';
 
 /** What exists only while the node is unsealed. */
 interface ActiveState {
@@ -399,11 +404,15 @@ export class Core {
    * themselves (a sealed node with a 503); otherwise a follower forwards to the leader, or
    * reports that there is none.
    */
-  forwardingDecision(path: string): ForwardingDecision {
+  forwardingDecision(path: string, operation?: Operation): ForwardingDecision {
     const traits = pathTraits(path);
     if (traits.localOnly || this.cluster.isLeader()) return 'local';
     if (this.active === null && !traits.worksSealed) return 'local';
-    return this.cluster.leader() === null ? 'no-leader' : 'forward';
+    if (this.cluster.leader() === null) return 'no-leader';
+    // A follower answers reads itself after a read index with the leader (DESIGN.md, "The read
+    // path"); raw-body paths (snapshots) stay with the leader.
+    const reads = operation === 'read' || operation === 'list';
+    return reads && this.active !== null && !traits.rawBody ? 'local-read' : 'forward';
   }
 
   /** True when `path` takes its request body as bytes (snapshot restore), not JSON. */
@@ -421,9 +430,12 @@ export class Core {
    * read index started after the request arrived) and all its reads are then served from this
    * node's state machine (request-reads.ts). Writes remain proposals.
    */
-  async handleRequest(request: Request): Promise<Response | null> {
+  async handleRequest(
+    request: Request,
+    options: { readOnly?: boolean } = {},
+  ): Promise<Response | null> {
     assertRequestPath(request.path);
-    return this.physical.run(() => this.serve(request));
+    return this.physical.run(() => this.serve(request), options);
   }
 
   private async serve(request: Request): Promise<Response | null> {

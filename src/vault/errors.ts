@@ -42,3 +42,18 @@ export class InitOptionsError extends LogicalError {
     this.name = 'InitOptionsError';
   }
 }
+
+/**
+ * Thrown on a follower serving a read itself (DESIGN.md "The read path") when the handler tries
+ * to write: nothing has been written, and the HTTP layer forwards the whole request to the
+ * leader instead. If it escapes (a request that was already forwarded), it is a 503.
+ */
+export class ForwardRequiredError extends LogicalError {
+  readonly code = 'forward_required';
+  readonly httpStatus = 503;
+
+  constructor() {
+    super('this request writes and must be served by the leader');
+    this.name = 'ForwardRequiredError';
+  }
+}

@@ -16,6 +16,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 import type { BatchOp, PhysicalStore } from '../physical/types.js';
+import { ForwardRequiredError } from './errors.js';
 
 /**
  * A physical store that can take one read barrier and then serve reads locally: the replicated
@@ -37,6 +38,8 @@ export function hasReadBarrier(store: PhysicalStore): store is BarrierReadStore 
 interface RequestScope {
   /** The request's barrier, once its first read asked for it. */
   barrier: Promise<void> | null;
+  /** A follower serving a read itself: any write means the leader must serve the request. */
+  readOnly: boolean;
 }
 
 /**
@@ -56,8 +59,8 @@ export class RequestReads implements PhysicalStore {
    * Runs `work` as one request: its storage reads are linearized by one read barrier, taken at
    * its first read. A scope nested in another one starts its own barrier.
    */
-  run<T>(work: () => Promise<T>): Promise<T> {
-    return this.scopes.run({ barrier: null }, work);
+  run<T>(work: () => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+    return this.scopes.run({ barrier: null, readOnly: options.readOnly ?? false }, work);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -77,15 +80,22 @@ export class RequestReads implements PhysicalStore {
   }
 
   put(key: string, value: Uint8Array): Promise<void> {
+    this.refuseInReadOnlyScope();
     return this.inner.put(key, value);
   }
 
   delete(key: string): Promise<void> {
+    this.refuseInReadOnlyScope();
     return this.inner.delete(key);
   }
 
   batch(ops: readonly BatchOp[]): Promise<void> {
+    this.refuseInReadOnlyScope();
     return this.inner.batch(ops);
+  }
+
+  private refuseInReadOnlyScope(): void {
+    if (this.scopes.getStore()?.readOnly === true) throw new ForwardRequiredError();
   }
 
   /** Waits for the scope's barrier; a failed one is dropped so a later read may try again. */

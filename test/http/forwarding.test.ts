@@ -98,7 +98,7 @@ describe('request forwarding', () => {
       assert.equal(deleted.body, '');
     });
 
-    it('forwards LIST requests as LIST', async () => {
+    it('serves reads and LIST itself, as a follower read, forwarding nothing', async () => {
       await leader.app.inject({
         method: 'POST',
         url: '/v1/secret/data/k',
@@ -108,7 +108,26 @@ describe('request forwarding', () => {
       const listed = await injectList(standby.app, '/v1/secret/metadata/', token);
       assert.equal(listed.statusCode, 200);
       assert.deepEqual((listed.json() as { data: unknown }).data, { keys: ['k'] });
-      assert.equal(standbyCluster.forwarded[0]?.method, 'LIST');
+      const read = await standby.app.inject({ method: 'GET', url: '/v1/secret/data/k', headers: token });
+      assert.deepEqual((read.json() as { data: { data: unknown } }).data.data, { a: 1 });
+      assert.equal(standbyCluster.forwarded.length, 0);
+    });
+
+    it('forwards a read whose handler turns out to write, with nothing written locally', async () => {
+      await leader.server.close();
+      await standby.server.close();
+      const writesOnRead: BackendFactory = ({ storage }) => ({
+        handleRequest: async (request) => {
+          await storage.put(`seen/${request.path}`, new Uint8Array([1]));
+          return { data: { servedWrite: true } };
+        },
+      });
+      ({ leader, standby, standbyCluster, token } = await startPair({ kv: writesOnRead }));
+      const response = await standby.app.inject({ method: 'GET', url: '/v1/secret/x', headers: token });
+      assert.equal(response.statusCode, 200);
+      assert.deepEqual((response.json() as { data: unknown }).data, { servedWrite: true });
+      assert.equal(standbyCluster.forwarded.length, 1);
+      assert.equal(standbyCluster.forwarded[0]?.method, 'GET');
     });
 
     it('answers health, seal status and leader itself', async () => {
@@ -122,12 +141,13 @@ describe('request forwarding', () => {
 
     it('redirects with 307 when the client asks not to be forwarded', async () => {
       const response = await standby.app.inject({
-        method: 'GET',
-        url: '/v1/secret/data/app?version=2',
+        method: 'POST',
+        url: '/v1/secret/data/app?x=2',
         headers: { ...token, 'x-vault-no-request-forwarding': 'true' },
+        payload: { data: { a: 1 } },
       });
       assert.equal(response.statusCode, 307);
-      assert.equal(response.headers.location, `${LEADER.apiAddr}/v1/secret/data/app?version=2`);
+      assert.equal(response.headers.location, `${LEADER.apiAddr}/v1/secret/data/app?x=2`);
       assert.equal(standbyCluster.forwarded.length, 0);
     });
 
@@ -143,9 +163,10 @@ describe('request forwarding', () => {
     it('answers 503 with Retry-After when the leader cannot be reached', async () => {
       standbyCluster.forwardTo = null;
       const response = await standby.app.inject({
-        method: 'GET',
+        method: 'POST',
         url: '/v1/secret/config',
         headers: token,
+        payload: { max_versions: 3 },
       });
       assert.equal(response.statusCode, 503);
       assert.equal(response.headers['retry-after'], '1');
@@ -159,7 +180,12 @@ describe('request forwarding', () => {
       await standby.server.close();
       const log = new RecordingLogger();
       ({ leader, standby, standbyCluster, token } = await startPair(undefined, log));
-      await standby.app.inject({ method: 'GET', url: '/v1/secret/config', headers: token });
+      await standby.app.inject({
+        method: 'POST',
+        url: '/v1/secret/config',
+        headers: token,
+        payload: { max_versions: 3 },
+      });
       const received = log.records.filter((record) => record.message === 'request received');
       const markers = received.map((record) => {
         const fields = record.fields as { headers: Record<string, unknown> };
@@ -176,9 +202,10 @@ describe('request forwarding', () => {
       leaderCluster.leading = false;
       leaderCluster.current = { ...LEADER, id: 'node3', apiAddr: 'https://10.0.0.3:8200' };
       const response = await standby.app.inject({
-        method: 'GET',
+        method: 'POST',
         url: '/v1/secret/config',
         headers: token,
+        payload: { max_versions: 3 },
       });
       assert.equal(response.statusCode, 503);
       assert.equal(response.headers['retry-after'], '1');
@@ -202,11 +229,13 @@ describe('request forwarding', () => {
 
     it('reach the leader with the client address the standby saw', async () => {
       const response = await standby.app.inject({
-        method: 'GET',
+        method: 'POST',
         url: '/v1/secret/x',
         headers: token,
+        payload: {},
         remoteAddress: '10.9.8.7',
       });
+      assert.equal(standbyCluster.forwarded.length, 1);
       const data = (response.json() as { data: { remoteAddress: string; headers: string[] } })
         .data;
       assert.equal(data.remoteAddress, '10.9.8.7');
