@@ -18,7 +18,9 @@ const WRITE_TIMEOUT_MS = 3_000;
 /** The longest election timeout at the default performance_multiplier: 2 × 10 ticks of 100 ms. */
 const ELECTION_TIMEOUT_MS = 2_000;
 /** Attempts each writer makes at most, so every loop ends even if a condition never holds. */
-const MAX_ATTEMPTS = 60;
+const MAX_ATTEMPTS = 2_000;
+/** ...and for at most this long, so a loop never outlives its test. */
+const MAX_WRITING_MS = 60_000;
 /** The pause after a failed write, so a writer does not spin on a node that answers 503 at once. */
 const BACKOFF_MS = 100;
 
@@ -67,8 +69,9 @@ class Writers {
   private readonly loops: Promise<void>[];
 
   constructor(cluster: LoopbackCluster, token: string, via: readonly HostNode[], prefix: string) {
+    const deadline = Date.now() + MAX_WRITING_MS;
     this.loops = via.map(async (node, w) => {
-      for (let i = 0; i < MAX_ATTEMPTS && !this.stopping; i++) {
+      for (let i = 0; i < MAX_ATTEMPTS && !this.stopping && Date.now() < deadline; i++) {
         const attempt = await attemptWrite(cluster, token, node, `${prefix}/w${w}-${i}`);
         this.attempts.push(attempt);
         if (!acknowledged(attempt)) await pause(BACKOFF_MS);
