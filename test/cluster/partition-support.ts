@@ -18,7 +18,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generateCa, issueNodeCertificate } from '../../src/util/tls.js';
-import { waitFor, type ApiAnswer, type InitResult, type TestNode } from './support.js';
+import {
+  initThrough,
+  sealStatusThrough,
+  unsealThrough,
+  waitFor,
+  type ApiAnswer,
+  type InitResult,
+  type TestNode,
+} from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -214,38 +222,20 @@ export class LoopbackCluster {
     });
   }
 
-  async sealStatus(node: HostNode): Promise<{ initialized: boolean; sealed: boolean }> {
-    const res = await this.api(node, 'GET', '/v1/sys/seal-status', { timeoutMs: 5_000 });
-    if (res.status !== 200) throw new Error(`${node.id} seal-status answered ${res.status}`);
-    return { initialized: res.body?.initialized === true, sealed: res.body?.sealed === true };
+  readonly sealStatusTimeoutMs = 5_000;
+
+  sealStatus(node: HostNode): Promise<{ initialized: boolean; sealed: boolean }> {
+    return sealStatusThrough(this, node);
   }
 
   /** Initialises through `node` with 5 shares, threshold 3. */
-  async init(node: HostNode): Promise<InitResult> {
-    await waitFor(`${node.id} to answer`, () => this.sealStatus(node));
-    const res = await this.api(node, 'PUT', '/v1/sys/init', {
-      body: { secret_shares: 5, secret_threshold: 3 },
-    });
-    if (res.status !== 200) {
-      throw new Error(`init answered ${res.status}: ${JSON.stringify(res.body)}`);
-    }
-    return res.body as unknown as InitResult;
+  init(node: HostNode): Promise<InitResult> {
+    return initThrough(this, node);
   }
 
   /** Waits until `node` knows the seal (a joiner: holds a challenge), then unseals it. */
-  async unseal(node: HostNode, init: InitResult): Promise<void> {
-    const known = async () => (await this.sealStatus(node)).initialized;
-    await waitFor(`${node.id} to know the seal`, known);
-    await waitFor(`${node.id} to unseal`, async () => {
-      if (!(await this.sealStatus(node)).sealed) return true;
-      await this.api(node, 'PUT', '/v1/sys/unseal', { body: { reset: true } });
-      for (const key of init.keys_base64.slice(0, 3)) {
-        const body = { key };
-        const res = await this.api(node, 'PUT', '/v1/sys/unseal', { body, timeoutMs: 60_000 });
-        if (res.status !== 200) throw new Error(`unseal answered ${res.status}`);
-      }
-      return !(await this.sealStatus(node)).sealed;
-    });
+  unseal(node: HostNode, init: InitResult): Promise<void> {
+    return unsealThrough(this, node, init);
   }
 
   /** `sys/leader` as `node` reports it. */

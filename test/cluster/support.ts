@@ -421,38 +421,18 @@ export class TestCluster {
     });
   }
 
-  async sealStatus(node: TestNode): Promise<{ initialized: boolean; sealed: boolean }> {
-    const res = await this.api(node, 'GET', '/v1/sys/seal-status');
-    if (res.status !== 200) throw new Error(`${node.id} seal-status answered ${res.status}`);
-    return { initialized: res.body?.initialized === true, sealed: res.body?.sealed === true };
+  sealStatus(node: TestNode): Promise<{ initialized: boolean; sealed: boolean }> {
+    return sealStatusThrough(this, node);
   }
 
   /** Initialises through `node` with 5 shares, threshold 3. */
-  async init(node: TestNode): Promise<InitResult> {
-    await waitFor(`${node.id} to answer`, () => this.sealStatus(node));
-    const res = await this.api(node, 'PUT', '/v1/sys/init', {
-      body: { secret_shares: 5, secret_threshold: 3 },
-    });
-    if (res.status !== 200) {
-      throw new Error(`init answered ${res.status}: ${JSON.stringify(res.body)}`);
-    }
-    return res.body as unknown as InitResult;
+  init(node: TestNode): Promise<InitResult> {
+    return initThrough(this, node);
   }
 
   /** Waits until `node` knows the seal (a joiner: holds a challenge), then unseals it. */
-  async unseal(node: TestNode, init: InitResult): Promise<void> {
-    const known = async () => (await this.sealStatus(node)).initialized;
-    await waitFor(`${node.id} to know the seal`, known);
-    await waitFor(`${node.id} to unseal`, async () => {
-      if (!(await this.sealStatus(node)).sealed) return true;
-      await this.api(node, 'PUT', '/v1/sys/unseal', { body: { reset: true } });
-      for (const key of init.keys_base64.slice(0, 3)) {
-        const body = { key };
-        const res = await this.api(node, 'PUT', '/v1/sys/unseal', { body, timeoutMs: 60_000 });
-        if (res.status !== 200) throw new Error(`unseal answered ${res.status}`);
-      }
-      return !(await this.sealStatus(node)).sealed;
-    });
+  unseal(node: TestNode, init: InitResult): Promise<void> {
+    return unsealThrough(this, node, init);
   }
 
   /** The node `node` reports as leader, or null while it knows none. */
@@ -497,4 +477,57 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** The API call the seal helpers below need; both test cluster classes have one. */
+export interface ApiCaller<N extends TestNode> {
+  /** A shorter bound for seal-status probes (the partition suite's nodes may be cut off). */
+  readonly sealStatusTimeoutMs?: number;
+  api(
+    node: N,
+    method: string,
+    urlPath: string,
+    options?: { body?: unknown; token?: string; timeoutMs?: number },
+  ): Promise<ApiAnswer>;
+}
+
+export async function sealStatusThrough<N extends TestNode>(
+  c: ApiCaller<N>,
+  node: N,
+): Promise<{ initialized: boolean; sealed: boolean }> {
+  const res = await c.api(node, 'GET', '/v1/sys/seal-status', { timeoutMs: c.sealStatusTimeoutMs });
+  if (res.status !== 200) throw new Error(`${node.id} seal-status answered ${res.status}`);
+  return { initialized: res.body?.initialized === true, sealed: res.body?.sealed === true };
+}
+
+/** Initialises through `node` with 5 shares, threshold 3. */
+export async function initThrough<N extends TestNode>(c: ApiCaller<N>, node: N): Promise<InitResult> {
+  await waitFor(`${node.id} to answer`, () => sealStatusThrough(c, node));
+  const res = await c.api(node, 'PUT', '/v1/sys/init', {
+    body: { secret_shares: 5, secret_threshold: 3 },
+  });
+  if (res.status !== 200) {
+    throw new Error(`init answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return res.body as unknown as InitResult;
+}
+
+/** Waits until `node` knows the seal (a joiner: holds a challenge), then unseals it. */
+export async function unsealThrough<N extends TestNode>(
+  c: ApiCaller<N>,
+  node: N,
+  init: InitResult,
+): Promise<void> {
+  const known = async () => (await sealStatusThrough(c, node)).initialized;
+  await waitFor(`${node.id} to know the seal`, known);
+  await waitFor(`${node.id} to unseal`, async () => {
+    if (!(await sealStatusThrough(c, node)).sealed) return true;
+    await c.api(node, 'PUT', '/v1/sys/unseal', { body: { reset: true } });
+    for (const key of init.keys_base64.slice(0, 3)) {
+      const body = { key };
+      const res = await c.api(node, 'PUT', '/v1/sys/unseal', { body, timeoutMs: 60_000 });
+      if (res.status !== 200) throw new Error(`unseal answered ${res.status}`);
+    }
+    return !(await sealStatusThrough(c, node)).sealed;
+  });
 }
