@@ -21,6 +21,31 @@ export interface Backend {
    * is a 500.
    */
   handleRequest(request: Request): Promise<Response | null>;
+
+  /**
+   * Whether the item an `update` request would write already exists, so the core can check the
+   * ACL for `create` instead of `update` when it does not (vault-api.md §3). Undefined when the
+   * path does not tell the two apart (then it is an `update`).
+   */
+  existenceCheck?(request: Request): Promise<boolean | undefined>;
+
+  /** Revokes a secret this backend handed out under a lease; rejecting makes the core retry. */
+  revokeSecret?(secret: LeasedSecret): Promise<void>;
+
+  /**
+   * Extends a leased secret by `increment` seconds (advisory); resolves to the TTL in seconds
+   * granted. Backends without it make their leases non-renewable.
+   */
+  renewSecret?(secret: LeasedSecret, increment: number): Promise<number>;
+}
+
+/** A secret as the expiration manager hands it back to the backend that created it. */
+export interface LeasedSecret {
+  readonly leaseId: string;
+  /** The request path that created it, relative to the mount. */
+  readonly path: string;
+  /** The backend's own `SecretLease.internal` data. */
+  readonly internal: Readonly<Record<string, unknown>>;
 }
 
 export interface BackendContext {
@@ -49,6 +74,8 @@ export interface PathDefinition {
   readonly pattern: string;
   readonly fields?: FieldSchemas;
   readonly operations: Partial<Record<Operation, OperationHandler>>;
+  /** Whether the item an update would write exists (see {@link Backend.existenceCheck}). */
+  readonly existenceCheck?: (request: Request, fields: FieldData) => Promise<boolean>;
   /** One line saying what the path is for. */
   readonly synopsis: string;
   readonly description?: string;
@@ -103,6 +130,17 @@ export class PathBackend implements Backend {
       response,
       `Endpoint ignored these unrecognized parameters: [${ignored.join(' ')}]`,
     );
+  }
+
+  async existenceCheck(request: Request): Promise<boolean | undefined> {
+    const matched = this.match(request.path);
+    const check = matched?.definition.existenceCheck;
+    if (matched === null || check === undefined) return undefined;
+    const fields = new FieldData(
+      { ...request.data, ...matched.captures },
+      matched.definition.fields ?? {},
+    );
+    return check(request, fields);
   }
 
   private match(path: string): MatchedPath | null {

@@ -31,6 +31,7 @@ export {
   type LeaseInfo,
   type RawResponse,
   type Response,
+  type SecretLease,
   type WrapInfo,
 } from './response.js';
 export {
@@ -58,6 +59,7 @@ export {
   type Backend,
   type BackendContext,
   type BackendFactory,
+  type LeasedSecret,
   type OperationHandler,
   type PathDefinition,
 } from './backend.js';

@@ -68,6 +68,14 @@ export interface Request {
   readonly mountPoint?: string;
   /** The type of that mount (`kv`, `system`), set by the router. */
   readonly mountType?: string;
+  /**
+   * True when the caller's policies grant `sudo` on this path (or the caller is root), set by
+   * the core after its ACL check. Handlers use it for the options only sudo may set (a token's
+   * `period` or `no_parent`).
+   */
+  readonly sudo?: boolean;
+  /** The TTL in seconds the client asked its response to be wrapped for (`X-Vault-Wrap-TTL`). */
+  readonly wrapTtl?: number;
 }
 
 /** Fields of {@link Request} a caller may leave out of {@link makeRequest}. */

@@ -55,7 +55,23 @@ export interface RawResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A secret a handler hands out under a lease (a dynamic credential). The core registers it with
+ * the expiration manager, which fills the envelope's `lease_id`, and later calls the backend's
+ * {@link Backend.revokeSecret} (and `renewSecret`) with `internal`.
+ */
+export interface SecretLease {
+  /** Seconds; 0 means the mount's default lease TTL. */
+  readonly ttl: number;
+  /** Seconds; 0 means the mount's maximum. */
+  readonly maxTtl?: number;
+  readonly renewable: boolean;
+  /** What the backend needs to revoke or renew the secret; stored behind the barrier. */
+  readonly internal: Readonly<Record<string, unknown>>;
+}
+
 export interface Response {
+  readonly secret?: SecretLease;
   readonly data?: Readonly<Record<string, unknown>> | null;
   readonly warnings?: readonly string[];
   readonly lease?: LeaseInfo;
