@@ -38,7 +38,15 @@ import { isValidNodeId } from '../util/tls.js';
 import type { ClusterControl } from './cluster.js';
 import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
 import { CoreStateCorruptError, InitOptionsError } from './errors.js';
-import { loadOrCreateMountTable, mountStoragePrefix, type MountEntry } from './mount-table.js';
+import { storeTable, TABLE_STAMP_PATH } from './mount-admin.js';
+import {
+  loadOrCreateMountTable,
+  mountStoragePrefix,
+  MOUNTS_PATH,
+  readMountTable,
+  type MountEntry,
+  type MountTable,
+} from './mount-table.js';
 import { Router, type MountedBackend } from './router.js';
 import { pathTraits } from './special-paths.js';
 import { BarrierBackedStorage } from './storage-adapter.js';
@@ -142,6 +150,8 @@ interface ActiveState {
   readonly identity: ClusterIdentity;
   readonly tokens: TokenStore;
   readonly router: Router;
+  /** The table stamp the tables were loaded at (mount-admin.ts); null before any change. */
+  readonly stamp: Uint8Array | null;
 }
 
 const BUILD_DATE = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -162,6 +172,7 @@ export class Core {
   private readonly beforeActivate: BeforeActivateHook | undefined;
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
+  private reloadRun: Promise<ActiveState> | null = null;
   /** Bumped by every seal: a post-unseal setup that started before it must not install itself. */
   private epoch = 0;
 
@@ -442,8 +453,7 @@ export class Core {
     const traits = pathTraits(request.path);
     if (traits.worksSealed) return this.handleSystem(request);
 
-    const active = this.active;
-    if (active === null) throw new VaultSealedError();
+    const active = await this.currentState();
     if (!traits.unauthenticated) await this.authenticate(active, request);
 
     if (isSystemPath(request.path)) return this.handleSystem(request);
@@ -459,6 +469,62 @@ export class Core {
       mountPoint: route.entry.path,
       mountType: route.entry.type,
     });
+  }
+
+  /**
+   * The unsealed state, reloaded first when another node changed a core table (mounts) since it
+   * was loaded: each change rewrites the table stamp, and each request compares it (one read
+   * under the request's read barrier). Throws `VaultSealedError` while sealed.
+   */
+  private async currentState(): Promise<ActiveState> {
+    const active = this.requireActive();
+    const stamp = (await this.barrier.get(`core/${TABLE_STAMP_PATH}`)) ?? null;
+    if (sameBytes(stamp, active.stamp)) return active;
+    return this.reloadTables();
+  }
+
+  /** Rebuilds the unsealed state from storage (shared by concurrent callers). */
+  private reloadTables(): Promise<ActiveState> {
+    if (this.reloadRun !== null) return this.reloadRun;
+    const epoch = this.epoch;
+    const run = this.buildActiveState().then((state) => {
+      if (epoch !== this.epoch || this.barrier.sealed) throw new VaultSealedError();
+      this.active = state;
+      this.log.info({ mounts: state.router.entries().length }, 'core tables reloaded');
+      return state;
+    });
+    this.reloadRun = run.finally(() => {
+      this.reloadRun = null;
+    });
+    return this.reloadRun;
+  }
+
+  /**
+   * Replaces the mount table with `change(table)`, conditionally on nobody having changed it
+   * since it was read (`ConflictError`, 409, otherwise), and reloads this node's tables. The
+   * others reload at their next request (the table stamp). Resolves to the table before and
+   * after.
+   */
+  async changeMounts(
+    change: (table: MountTable) => MountTable,
+  ): Promise<{ before: MountTable; after: MountTable }> {
+    this.requireActive();
+    const core = this.storage('core/');
+    const { table, bytes } = await readMountTable(core);
+    const after = change(table);
+    await storeTable(core, MOUNTS_PATH, bytes, after);
+    await this.reloadTables();
+    return { before: table, after };
+  }
+
+  /** Deletes every record of a mount that was disabled, in batches. */
+  async clearMountData(entry: MountEntry): Promise<number> {
+    return clearStorage(this.storage(mountStoragePrefix(entry)));
+  }
+
+  /** The engine types this node can mount. */
+  engineTypes(): ReadonlySet<string> {
+    return new Set(Object.keys(this.engines));
   }
 
   /** The token's entry; one 403 for every way a token can fail. */
@@ -518,6 +584,7 @@ export class Core {
     const identity = await loadOrCreateIdentity(core, this.clusterName);
     const tokens = await SaltedTokenStore.open(this.storage('sys/token/'), this.now);
     const table = await loadOrCreateMountTable(core);
+    const stamp = (await core.get(TABLE_STAMP_PATH)) ?? null;
 
     const mounted: MountedBackend[] = [];
     for (const entry of table.entries) {
@@ -535,7 +602,7 @@ export class Core {
       });
       mounted.push({ entry, backend });
     }
-    return { identity, tokens, router: new Router(mounted) };
+    return { identity, tokens, router: new Router(mounted), stamp };
   }
 
   /** A fresh seal, which reads the seal configuration again from storage. */
@@ -555,6 +622,28 @@ export class Core {
 
 function assertJoinNodeId(nodeId: string): void {
   if (!isValidNodeId(nodeId)) throw new InvalidRequestError('invalid server_id', { nodeId });
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/** Deletes everything below `storage`'s root, depth first, 128 records per batch. */
+async function clearStorage(storage: Storage): Promise<number> {
+  const paths: string[] = [];
+  const walk = async (prefix: string): Promise<void> => {
+    for (const child of await storage.list(prefix)) {
+      if (child.endsWith('/')) await walk(prefix + child);
+      else paths.push(prefix + child);
+    }
+  };
+  await walk('');
+  for (let start = 0; start < paths.length; start += 128) {
+    const chunk = paths.slice(start, start + 128);
+    await storage.batch(chunk.map((path) => ({ type: 'delete', path }) as const));
+  }
+  return paths.length;
 }
 
 function isSystemPath(path: string): boolean {

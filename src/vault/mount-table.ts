@@ -38,7 +38,7 @@ export interface MountTable {
 }
 
 /** Where the table is stored, relative to the `core/` view. */
-const MOUNTS_PATH = 'mounts';
+export const MOUNTS_PATH = 'mounts';
 
 /** The barrier prefix of a mount's data. */
 export function mountStoragePrefix(entry: MountEntry): string {
@@ -92,6 +92,18 @@ export async function loadOrCreateMountTable(core: Storage): Promise<MountTable>
     if (winner === undefined) throw new CoreStateCorruptError(`core/${MOUNTS_PATH}`);
     return decodeTable(winner);
   }
+}
+
+/** The stored table and its bytes (for a conditional replacement); created first if absent. */
+export async function readMountTable(
+  core: Storage,
+): Promise<{ table: MountTable; bytes: Uint8Array }> {
+  const stored = await core.get(MOUNTS_PATH);
+  if (stored !== undefined) return { table: decodeTable(stored), bytes: stored };
+  await loadOrCreateMountTable(core);
+  const created = await core.get(MOUNTS_PATH);
+  if (created === undefined) throw new CoreStateCorruptError(`core/${MOUNTS_PATH}`);
+  return { table: decodeTable(created), bytes: created };
 }
 
 function decodeTable(bytes: Uint8Array): MountTable {
