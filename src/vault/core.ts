@@ -37,6 +37,13 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { isValidNodeId } from '../util/tls.js';
 import type { ClusterControl } from './cluster.js';
 import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
+import {
+  CLOCK_BEACON_MS,
+  CLOCK_BEACON_PATH,
+  ClusterClock,
+  decodeBeacon,
+  encodeBeacon,
+} from './cluster-clock.js';
 import { CoreStateCorruptError, InitOptionsError } from './errors.js';
 import { storeTable, TABLE_STAMP_PATH } from './mount-admin.js';
 import {
@@ -59,8 +66,13 @@ export interface CoreOptions {
   readonly physical: PhysicalStore;
   readonly cluster: ClusterControl;
   readonly logger?: Logger;
-  /** Wall-clock milliseconds; `Date.now` unless a test fixes it. */
+  /** This node's wall clock in milliseconds; `Date.now` unless a test fixes it. */
   readonly now?: () => number;
+  /**
+   * How often the leader writes its clock for the others and every node reads it back
+   * (cluster-clock.ts); {@link CLOCK_BEACON_MS} by default, 0 turns the beacon off.
+   */
+  readonly clockBeaconMs?: number;
   /** What `storage_type` reports; `raft` by default. */
   readonly storageType?: string;
   /** The name given to the cluster at init; `vault-cluster-<random>` by default. */
@@ -159,7 +171,11 @@ const BUILD_DATE = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export class Core {
   readonly cluster: ClusterControl;
   readonly storageType: string;
+  /** The cluster clock (cluster-clock.ts), in milliseconds: what every expiry is decided on. */
   readonly now: () => number;
+  private readonly clock: ClusterClock;
+  private readonly clockBeaconMs: number;
+  private beaconTimer: NodeJS.Timeout | null = null;
   private readonly barrier: Barrier;
   /** Replaced after a restore that may have changed the seal configuration (`afterRestore`). */
   private seal: ShamirSeal;
@@ -178,7 +194,9 @@ export class Core {
 
   constructor(options: CoreOptions) {
     this.log = options.logger ?? silentLogger;
-    this.now = options.now ?? Date.now;
+    this.clock = new ClusterClock(options.now ?? Date.now);
+    this.now = () => this.clock.now();
+    this.clockBeaconMs = options.clockBeaconMs ?? CLOCK_BEACON_MS;
     this.cluster = options.cluster;
     this.storageType = options.storageType ?? 'raft';
     this.clusterName = options.clusterName;
@@ -268,6 +286,8 @@ export class Core {
   sealNode(): void {
     this.epoch += 1;
     this.active = null;
+    if (this.beaconTimer !== null) clearInterval(this.beaconTimer);
+    this.beaconTimer = null;
     this.seal.seal();
   }
 
@@ -557,6 +577,7 @@ export class Core {
       (state) => {
         if (epoch !== this.epoch || this.barrier.sealed) return;
         this.active = state;
+        this.startClockBeacon();
         this.log.info({ mounts: state.router.entries().length }, 'core unsealed and active');
       },
       (err: unknown) => {
@@ -569,6 +590,33 @@ export class Core {
       this.postUnsealRun = null;
     });
     return this.postUnsealRun;
+  }
+
+  /**
+   * While unsealed: the leader writes the cluster clock to the beacon, and every node reads the
+   * beacon back into its clock (cluster-clock.ts). A failed round is retried at the next one.
+   */
+  private startClockBeacon(): void {
+    if (this.clockBeaconMs <= 0 || this.beaconTimer !== null) return;
+    let running = false;
+    const round = async (): Promise<void> => {
+      if (this.cluster.isLeader()) {
+        await this.barrier.put(CLOCK_BEACON_PATH, encodeBeacon(this.clock.now()));
+      } else {
+        const time = decodeBeacon(await this.barrier.get(CLOCK_BEACON_PATH));
+        if (time !== null) this.clock.observe(time);
+      }
+    };
+    this.beaconTimer = setInterval(() => {
+      if (running || this.active === null) return;
+      running = true;
+      round()
+        .catch((err: unknown) => this.log.debug({ err }, 'clock beacon round failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, this.clockBeaconMs);
+    this.beaconTimer.unref();
   }
 
   /** Runs the {@link CoreOptions.beforeActivate} hook, then loads the state from storage. */
