@@ -59,6 +59,7 @@ import { pathTraits } from './special-paths.js';
 import { BarrierBackedStorage } from './storage-adapter.js';
 import { createSystemBackend } from './sys/system-backend.js';
 import { SaltedTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
+import { QUOTAS_PATH, RateLimiter, readQuotaTable, type QuotaTable } from './quotas.js';
 import { RequestReads } from './request-reads.js';
 import { REPORTED_VERSION } from './version.js';
 
@@ -162,6 +163,7 @@ interface ActiveState {
   readonly identity: ClusterIdentity;
   readonly tokens: TokenStore;
   readonly router: Router;
+  readonly quotas: QuotaTable;
   /** The table stamp the tables were loaded at (mount-admin.ts); null before any change. */
   readonly stamp: Uint8Array | null;
 }
@@ -189,6 +191,8 @@ export class Core {
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
   private reloadRun: Promise<ActiveState> | null = null;
+  /** Rate limit counters; they outlive reloads of the quota table. */
+  private readonly limiter = new RateLimiter();
   /** Bumped by every seal: a post-unseal setup that started before it must not install itself. */
   private epoch = 0;
 
@@ -417,7 +421,7 @@ export class Core {
         await this.barrier.reloadKeyring();
         const state = await this.buildActiveState();
         if (epoch !== this.epoch || this.barrier.sealed) return;
-        this.active = state;
+        this.install(state);
         this.log.info({ mounts: state.router.entries().length }, 'core state reloaded');
         return;
       } catch (err) {
@@ -474,6 +478,7 @@ export class Core {
     if (traits.worksSealed) return this.handleSystem(request);
 
     const active = await this.currentState();
+    this.limiter.check(request.path, request.connection.remoteAddress);
     if (!traits.unauthenticated) await this.authenticate(active, request);
 
     if (isSystemPath(request.path)) return this.handleSystem(request);
@@ -509,7 +514,7 @@ export class Core {
     const epoch = this.epoch;
     const run = this.buildActiveState().then((state) => {
       if (epoch !== this.epoch || this.barrier.sealed) throw new VaultSealedError();
-      this.active = state;
+      this.install(state);
       this.log.info({ mounts: state.router.entries().length }, 'core tables reloaded');
       return state;
     });
@@ -537,6 +542,22 @@ export class Core {
     return { before: table, after };
   }
 
+  /** Replaces the quota table with `change(table)`, like {@link Core.changeMounts}. */
+  async changeQuotas(change: (table: QuotaTable) => QuotaTable): Promise<QuotaTable> {
+    this.requireActive();
+    const core = this.storage('core/');
+    const { table, bytes } = await readQuotaTable(core);
+    const after = change(table);
+    await storeTable(core, QUOTAS_PATH, bytes, after);
+    await this.reloadTables();
+    return after;
+  }
+
+  /** The quotas in force on this node. Throws `VaultSealedError` while sealed. */
+  quotas(): QuotaTable {
+    return this.requireActive().quotas;
+  }
+
   /** Deletes every record of a mount that was disabled, in batches. */
   async clearMountData(entry: MountEntry): Promise<number> {
     return clearStorage(this.storage(mountStoragePrefix(entry)));
@@ -545,6 +566,12 @@ export class Core {
   /** The engine types this node can mount. */
   engineTypes(): ReadonlySet<string> {
     return new Set(Object.keys(this.engines));
+  }
+
+  /** Makes `state` the unsealed state. */
+  private install(state: ActiveState): void {
+    this.active = state;
+    this.limiter.setTable(state.quotas);
   }
 
   /** The token's entry; one 403 for every way a token can fail. */
@@ -576,7 +603,7 @@ export class Core {
     const run = this.activate().then(
       (state) => {
         if (epoch !== this.epoch || this.barrier.sealed) return;
-        this.active = state;
+        this.install(state);
         this.startClockBeacon();
         this.log.info({ mounts: state.router.entries().length }, 'core unsealed and active');
       },
@@ -633,6 +660,7 @@ export class Core {
     const tokens = await SaltedTokenStore.open(this.storage('sys/token/'), this.now);
     const table = await loadOrCreateMountTable(core);
     const stamp = (await core.get(TABLE_STAMP_PATH)) ?? null;
+    const { table: quotas } = await readQuotaTable(core);
 
     const mounted: MountedBackend[] = [];
     for (const entry of table.entries) {
@@ -650,7 +678,7 @@ export class Core {
       });
       mounted.push({ entry, backend });
     }
-    return { identity, tokens, router: new Router(mounted), stamp };
+    return { identity, tokens, router: new Router(mounted), quotas, stamp };
   }
 
   /** A fresh seal, which reads the seal configuration again from storage. */

@@ -161,22 +161,23 @@ export function moveMount(table: MountTable, from: string, to: string): MountTab
 
 /**
  * Replaces the stored table at `tablePath` of the `core/` view with `table`, if it still holds
- * `previous` (its bytes as read), and rewrites the table stamp. Throws `ConflictError` (409) when
+ * `previous` (its bytes as read; undefined: if it is still absent), and rewrites the table stamp. Throws `ConflictError` (409) when
  * someone changed it in the meantime: the caller may read again and retry.
  */
 export async function storeTable(
   core: Storage,
   tablePath: string,
-  previous: Uint8Array,
+  previous: Uint8Array | undefined,
   table: unknown,
 ): Promise<void> {
+  const condition = previous === undefined ? ({ ifAbsent: true } as const) : { ifValue: previous };
   try {
     await core.batch([
       {
         type: 'put',
         path: tablePath,
         value: encodeJson(table),
-        condition: { ifValue: previous },
+        condition,
       },
       { type: 'put', path: TABLE_STAMP_PATH, value: randomBytes(16) },
     ]);

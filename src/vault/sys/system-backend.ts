@@ -6,6 +6,7 @@ import { PathBackend, type Backend } from '../../logical/backend.js';
 import type { Core } from '../core.js';
 import { keyPaths } from './key-paths.js';
 import { mountPaths } from './mount-paths.js';
+import { quotaPaths } from './quota-paths.js';
 import { raftPaths } from './raft-paths.js';
 import { sealPaths } from './seal-paths.js';
 
@@ -14,6 +15,7 @@ export function createSystemBackend(core: Core): Backend {
     ...sealPaths(core),
     ...keyPaths(core),
     ...mountPaths(core),
+    ...quotaPaths(core),
     ...raftPaths(core),
   ]);
 }
