@@ -1,7 +1,8 @@
 /**
  * KV v2's storage operations over its mount's storage: the config record, key metadata and
- * versioned data (layout in types.ts). Every change to a key runs as a read-check-write whose
- * batch is conditioned on the metadata it read, retried when another writer got there first.
+ * versioned data (layout in types.ts). Every change runs as a read-check-write whose batch is
+ * conditioned on the records it read (the key's metadata and the config), retried when another
+ * writer got there first, so a decision made on what was read holds when the batch applies.
  */
 import { createHash } from 'node:crypto';
 
@@ -11,14 +12,13 @@ import {
   StorageConditionFailedError,
   decodeJson,
   encodeJson,
-  getJson,
-  putJson,
   type Storage,
   type StorageOp,
 } from '../../logical/index.js';
 import {
   DEFAULT_CONFIG,
-  DEFAULT_MAX_VERSIONS,
+  effectiveDeleteAfter,
+  effectiveMaxVersions,
   type KeyMetadata,
   type KvConfig,
   type StoredVersion,
@@ -28,7 +28,7 @@ const CONFIG_PATH = 'config';
 const METADATA_PREFIX = 'metadata/';
 const VERSIONS_PREFIX = 'versions/';
 
-/** How many times a write re-reads the metadata after losing a race to another writer. */
+/** How many times a write re-reads what it depends on after losing a race to another writer. */
 const WRITE_ATTEMPTS = 10;
 
 /**
@@ -38,10 +38,20 @@ const WRITE_ATTEMPTS = 10;
 export type VersionPlanner = (
   meta: KeyMetadata,
   config: KvConfig,
+  existed: boolean,
 ) => Promise<Record<string, unknown>>;
 
-/** Changes a key's metadata in place; returns false to leave storage untouched. */
+/**
+ * Changes a key's metadata in place; returns false to leave storage untouched. Versions it marks
+ * `destroyed` have their data erased in the same batch.
+ */
 export type MetadataEditor = (meta: KeyMetadata, config: KvConfig) => boolean;
+
+/** The config as read, with the bytes a later batch conditions on (undefined: none stored). */
+interface ConfigRead {
+  readonly config: KvConfig;
+  readonly stored: Uint8Array | undefined;
+}
 
 export class KvStore {
   constructor(
@@ -49,23 +59,44 @@ export class KvStore {
     private readonly now: () => number,
   ) {}
 
+  /** The mount's settings, defaults filled in. */
   async readConfig(): Promise<KvConfig> {
-    const stored = await getJson<Partial<KvConfig>>(this.storage, CONFIG_PATH);
-    return { ...DEFAULT_CONFIG, ...stored };
+    return (await this.readConfigRecord()).config;
   }
 
-  async writeConfig(config: KvConfig): Promise<void> {
-    await putJson(this.storage, CONFIG_PATH, config);
+  /** Applies `edit` to the config and stores it, conditioned on the config it read. */
+  async editConfig(edit: (config: KvConfig) => void): Promise<KvConfig> {
+    return this.withRetries(CONFIG_PATH, async () => {
+      const { config, stored } = await this.readConfigRecord();
+      edit(config);
+      await this.storage.batch([
+        {
+          type: 'put',
+          path: CONFIG_PATH,
+          value: encodeJson(config),
+          condition: stored === undefined ? { ifAbsent: true } : { ifValue: stored },
+        },
+      ]);
+      return config;
+    });
   }
 
   /** The metadata of `key`, or undefined when the key does not exist. */
   async readMetadata(key: string): Promise<KeyMetadata | undefined> {
-    return getJson<KeyMetadata>(this.storage, metadataPath(key));
+    const stored = await this.storage.get(metadataPath(key));
+    return stored === undefined ? undefined : decodeJson<KeyMetadata>(stored);
+  }
+
+  /** Whether `key` has metadata; false for a string that cannot name a key. */
+  async keyExists(key: string): Promise<boolean> {
+    if (key.length === 0 || key.endsWith('/')) return false;
+    return (await this.storage.get(metadataPath(key))) !== undefined;
   }
 
   /** The data of version `version` of `key`, or undefined when it is not stored. */
   async readVersion(key: string, version: number): Promise<StoredVersion | undefined> {
-    return getJson<StoredVersion>(this.storage, versionPath(key, version));
+    const stored = await this.storage.get(versionPath(key, version));
+    return stored === undefined ? undefined : decodeJson<StoredVersion>(stored);
   }
 
   /** The keys and folders directly under `folder` (`''` or ending with `/`). */
@@ -82,14 +113,15 @@ export class KvStore {
     plan: VersionPlanner,
   ): Promise<{ meta: KeyMetadata; version: number }> {
     return this.withRetries(key, async () => {
-      const config = await this.readConfig();
+      const configRead = await this.readConfigRecord();
+      const { config } = configRead;
       const { meta, stored } = await this.readForUpdate(key);
-      const data = await plan(meta, config);
+      const data = await plan(meta, config, stored !== undefined);
 
       const nowMs = this.now();
       const now = new Date(nowMs).toISOString();
       const version = meta.current_version + 1;
-      const deleteAfter = meta.delete_version_after || config.delete_version_after;
+      const deleteAfter = effectiveDeleteAfter(meta, config);
       meta.versions[String(version)] = {
         created_time: now,
         deletion_time: deleteAfter > 0 ? new Date(nowMs + deleteAfter * 1000).toISOString() : '',
@@ -99,8 +131,9 @@ export class KvStore {
       meta.updated_time = now;
 
       const ops: StorageOp[] = [
+        configGuard(configRead),
         { type: 'put', path: versionPath(key, version), value: encodeJson({ data }) },
-        ...this.prune(meta, config),
+        ...prune(meta, config),
         metadataPut(meta, stored),
       ];
       await this.storage.batch(ops);
@@ -109,9 +142,10 @@ export class KvStore {
   }
 
   /**
-   * Applies `edit` to the metadata of an existing key and stores it, pruning versions if the
-   * edit lowered `max_versions`. With `create`, a missing key gets fresh metadata (metadata
-   * written before any data, as Vault allows); without it, a missing key resolves to undefined.
+   * Applies `edit` to the metadata of `key` and stores it, erasing the data of versions the edit
+   * destroyed and pruning versions if it lowered `max_versions`. With `create`, a missing key
+   * gets fresh metadata (metadata written before any data, as Vault allows); without it, a
+   * missing key resolves to undefined and nothing is written.
    */
   async editMetadata(
     key: string,
@@ -119,13 +153,24 @@ export class KvStore {
     create: boolean,
   ): Promise<KeyMetadata | undefined> {
     return this.withRetries(key, async () => {
-      const config = await this.readConfig();
+      const configRead = await this.readConfigRecord();
       const { meta, stored } = await this.readForUpdate(key);
       if (stored === undefined && !create) return undefined;
-      if (!edit(meta, config)) return meta;
+      const destroyedBefore = new Set(
+        Object.keys(meta.versions).filter((version) => meta.versions[version]?.destroyed),
+      );
+      if (!edit(meta, configRead.config)) return meta;
 
+      const erased: StorageOp[] = Object.entries(meta.versions)
+        .filter(([version, state]) => state.destroyed && !destroyedBefore.has(version))
+        .map(([version]) => ({ type: 'delete', path: versionPath(key, Number(version)) }));
       meta.updated_time = new Date(this.now()).toISOString();
-      await this.storage.batch([...this.prune(meta, config), metadataPut(meta, stored)]);
+      await this.storage.batch([
+        configGuard(configRead),
+        ...erased,
+        ...prune(meta, configRead.config),
+        metadataPut(meta, stored),
+      ]);
       return meta;
     });
   }
@@ -143,6 +188,12 @@ export class KvStore {
       ops.push({ type: 'delete', path: metadataPath(key), condition: { ifValue: stored } });
       await this.storage.batch(ops);
     });
+  }
+
+  private async readConfigRecord(): Promise<ConfigRead> {
+    const stored = await this.storage.get(CONFIG_PATH);
+    const saved = stored === undefined ? {} : decodeJson<Partial<KvConfig>>(stored);
+    return { config: { ...DEFAULT_CONFIG, ...saved }, stored };
   }
 
   private async readForUpdate(
@@ -166,34 +217,46 @@ export class KvStore {
     return { meta, stored: undefined };
   }
 
-  /** Drops the oldest versions beyond the effective maximum from `meta`; returns their deletes. */
-  private prune(meta: KeyMetadata, config: KvConfig): StorageOp[] {
-    const max = meta.max_versions || config.max_versions || DEFAULT_MAX_VERSIONS;
-    const held = Object.keys(meta.versions)
-      .map(Number)
-      .sort((a, b) => a - b);
-    const ops: StorageOp[] = [];
-    while (held.length > max) {
-      const oldest = held.shift() as number;
-      delete meta.versions[String(oldest)];
-      ops.push({ type: 'delete', path: versionPath(meta.key, oldest) });
-      meta.oldest_version = held[0] ?? 0;
-    }
-    return ops;
-  }
-
   private async withRetries<T>(key: string, attempt: () => Promise<T>): Promise<T> {
     for (let round = 1; round <= WRITE_ATTEMPTS; round++) {
       try {
         return await attempt();
       } catch (err) {
-        // Another writer changed the key between our read and our batch: read again.
+        // Another writer changed what we read between our read and our batch: read again.
         if (err instanceof StorageConditionFailedError) continue;
         throw err;
       }
     }
     throw new ConflictError('the key kept changing concurrently; try again', { key });
   }
+}
+
+/** Drops the oldest versions beyond the effective maximum from `meta`; returns their deletes. */
+function prune(meta: KeyMetadata, config: KvConfig): StorageOp[] {
+  const max = effectiveMaxVersions(meta, config);
+  const held = Object.keys(meta.versions)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const ops: StorageOp[] = [];
+  while (held.length > max) {
+    const oldest = held.shift() as number;
+    delete meta.versions[String(oldest)];
+    ops.push({ type: 'delete', path: versionPath(meta.key, oldest) });
+    meta.oldest_version = held[0] ?? 0;
+  }
+  return ops;
+}
+
+/**
+ * An op that changes nothing but fails the batch if the config changed since `read`: a write
+ * decided under the old `cas_required` or `max_versions` must not land after a new one.
+ */
+function configGuard(read: ConfigRead): StorageOp {
+  if (read.stored === undefined) {
+    return { type: 'delete', path: CONFIG_PATH, condition: { ifAbsent: true } };
+  }
+  const { stored } = read;
+  return { type: 'put', path: CONFIG_PATH, value: stored, condition: { ifValue: stored } };
 }
 
 function metadataPut(meta: KeyMetadata, stored: Uint8Array | undefined): StorageOp {

@@ -11,6 +11,9 @@
  * A write changes a version record and the key's metadata in one storage batch conditioned on
  * the metadata read before, so a concurrent writer on any node makes the batch fail and the
  * write is retried against the new metadata; that is what makes check-and-set exact.
+ *
+ * Invariant: a destroyed version has no record under `versions/`; a version pruned by
+ * `max_versions` has neither a record nor an entry in `KeyMetadata.versions`.
  */
 
 /** The mount's `config` endpoint. Zero values mean "use the default". */
@@ -19,11 +22,17 @@ export interface KvConfig {
   max_versions: number;
   /** Require `options.cas` on every data write. */
   cas_required: boolean;
-  /** Seconds after which a new version is soft-deleted; 0 means never. */
+  /**
+   * Seconds after which a new version is soft-deleted; 0 means never, and
+   * {@link DELETE_AFTER_DISABLED} turns the keys' own settings off too (Vault's negative value).
+   */
   delete_version_after: number;
 }
 
 export const DEFAULT_MAX_VERSIONS = 10;
+
+/** The config's `delete_version_after` once a negative duration was written: off for every key. */
+export const DELETE_AFTER_DISABLED = -1;
 
 export const DEFAULT_CONFIG: KvConfig = {
   max_versions: 0,
@@ -87,4 +96,22 @@ export function versionReport(meta: KeyMetadata, version: number): VersionReport
 export function isVersionGone(state: VersionMetadata, nowMs: number): boolean {
   if (state.destroyed) return true;
   return state.deletion_time !== '' && Date.parse(state.deletion_time) <= nowMs;
+}
+
+/** How many versions `meta`'s key keeps: its own setting, else the mount's, else 10. */
+export function effectiveMaxVersions(meta: KeyMetadata, config: KvConfig): number {
+  return meta.max_versions || config.max_versions || DEFAULT_MAX_VERSIONS;
+}
+
+/**
+ * Seconds after which a new version of `meta`'s key is soft-deleted, 0 for never: the smaller of
+ * the key's and the mount's settings where both are set (the API docs for `metadata`: a key
+ * cannot outlast the mount), unless the mount disabled the feature.
+ */
+export function effectiveDeleteAfter(meta: KeyMetadata, config: KvConfig): number {
+  const mount = config.delete_version_after;
+  if (mount === DELETE_AFTER_DISABLED) return 0;
+  const own = meta.delete_version_after;
+  if (own > 0 && mount > 0) return Math.min(own, mount);
+  return own > 0 ? own : Math.max(mount, 0);
 }
