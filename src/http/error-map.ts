@@ -35,6 +35,12 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   vault_sealed: SEALED,
   no_active_node: { status: 503, message: 'no active node is known; retry later', retryAfter: 1 },
 
+  // src/policy/errors.ts
+  invalid_policy: { status: 400 },
+
+  // src/audit/errors.ts
+  audit_failed: { status: 500, message: 'no audit backend succeeded in logging the request' },
+
   // src/vault/errors.ts
   cluster_unsupported: { status: 400 },
   invalid_init_options: { status: 400 },
