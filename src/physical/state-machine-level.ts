@@ -10,6 +10,11 @@
  * Keys are stored as UTF-16 code units, big-endian (`keyBytes`), behind a one-byte namespace.
  * That is lossless for any JavaScript string (UTF-8 would fold lone surrogates together), and
  * LevelDB's byte order is then exactly the UTF-16 code unit order `list` promises.
+ *
+ * Point reads (`get`, and the values a batch's conditions need) use LevelDB's synchronous get:
+ * they come from the memtable or the block and page caches in a few microseconds, where an
+ * asynchronous get costs a thread-pool round trip of about 90 µs of CPU on the project's
+ * machine (cluster/bench/raft-cpu.ts, docs/BENCHMARKS.md "Leader CPU per operation").
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -154,7 +159,7 @@ export class LevelStateMachine implements RestorableStateMachine {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     assertValidKey(key);
-    const value = await this.db.get(dataKey(key));
+    const value = this.db.getSync(dataKey(key));
     return value === undefined ? undefined : copyBytes(value);
   }
 
@@ -202,8 +207,7 @@ export class LevelStateMachine implements RestorableStateMachine {
 
     for (const command of commands) {
       const needed = conditionKeys(command.data).filter((key) => !staged.has(key));
-      const stored = needed.length === 0 ? [] : await this.db.getMany(needed.map(dataKey));
-      const current = new Map(needed.map((key, i) => [key, stored[i]]));
+      const current = new Map(needed.map((key) => [key, this.db.getSync(dataKey(key))]));
       const read = (key: string): Uint8Array | undefined =>
         staged.has(key) ? staged.get(key) : current.get(key);
 
@@ -255,8 +259,20 @@ export class LevelStateMachine implements RestorableStateMachine {
 
   /** Writes `ops` and the applied record in one batch; the index moves once it is written. */
   private async commit(ops: LevelOp[], index: number, term: number): Promise<void> {
-    ops.push({ type: 'put', key: APPLIED_KEY, value: appliedRecord(index, term) });
-    const written = this.db.batch(ops).then(() => {
+    // A chained batch: abstract-level's array form copies and re-validates every operation in
+    // JavaScript, several times the CPU of this (cluster/bench/raft-cpu.ts).
+    const batch = this.db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+      batch.put(APPLIED_KEY, appliedRecord(index, term));
+    } catch (err) {
+      await batch.close();
+      throw err;
+    }
+    const written = batch.write().then(() => {
       this.applied = index;
       this.appliedTerm = term;
     });

@@ -222,7 +222,7 @@ describe('Raft paper: leaders', () => {
     assert.equal(onlyMsgTo(rd, 'heartbeat', 'n3').commit, 0, 'n3 never answered');
   });
 
-  it('commits an entry once a majority holds it, and tells the followers (§5.3)', () => {
+  it('commits an entry once a majority holds it, and tells the followers in later appends and heartbeats (§5.3)', () => {
     const r = steadyLeader(FIVE);
     r.propose([bytes('a')]);
     drain(r);
@@ -232,8 +232,18 @@ describe('Raft paper: leaders', () => {
 
     assert.equal(r.status().commit, 3);
     assert.equal(rd.hardState?.commit, 3);
-    const told = msgsOfType(rd, 'append').filter((m) => m.commit === 3).map((m) => m.to);
-    assert.ok(told.includes('n2') && told.includes('n3'), `commit 3 went to ${told.join(',')}`);
+    // No message of its own: "it includes that index in future AppendEntries RPCs".
+    assert.deepEqual(msgsOfType(rd, 'append'), []);
+    r.propose([bytes('b')]);
+    const appends = msgsOfType(drain(r), 'append');
+    // n4 and n5 never answered their probes, so they get heartbeats only.
+    assert.deepEqual(appends.map((m) => [m.to, m.commit]).sort(), [
+      ['n2', 3],
+      ['n3', 3],
+    ]);
+    r.tick();
+    const beats = msgsOfType(drain(r), 'heartbeat').filter((m) => m.commit === 3);
+    assert.deepEqual(beats.map((m) => m.to).sort(), ['n2', 'n3']);
   });
 
   it('does not commit an entry of an earlier term by counting replicas, only through one of its own term (§5.4.2)', () => {
@@ -423,6 +433,38 @@ describe('Raft paper: read index (§8, dissertation §6.4)', () => {
 
     follower.step(answer);
     assert.deepEqual(drain(follower).readStates, [{ id: 'read-f', index: 2 }]);
+  });
+
+  it('tells a follower that was answered a read the commit index once it holds the entries', () => {
+    const r = steadyLeader(FIVE);
+    r.step(ack('n4', 'n1', 2, 2));
+    r.propose([bytes('a')]);
+    drain(r);
+    r.step(ack('n2', 'n1', 2, 3));
+    r.step(ack('n3', 'n1', 2, 3));
+    drain(r);
+    assert.equal(r.status().commit, 3);
+
+    r.step({ type: 'read-index', from: 'n4', to: 'n1', term: 2, id: 'read-4' });
+    const beats = drain(r);
+    assert.equal(onlyMsgTo(beats, 'heartbeat', 'n4').commit, 2, 'n4 has not acknowledged 3');
+    const seq = onlyMsgTo(beats, 'heartbeat', 'n2').readSeq;
+    r.step({ type: 'heartbeat-resp', from: 'n2', to: 'n1', term: 2, readSeq: seq });
+    r.step({ type: 'heartbeat-resp', from: 'n3', to: 'n1', term: 2, readSeq: seq });
+    const answer = onlyMsgTo(drain(r), 'read-index-resp', 'n4');
+    assert.equal(answer.index, 3);
+
+    // n4 must apply 3 to serve its read: its acknowledgement of 3 brings the commit index at
+    // once, where another follower's acknowledgement brings nothing.
+    r.step(ack('n4', 'n1', 2, 3));
+    r.step(ack('n5', 'n1', 2, 1));
+    const rd = drain(r);
+    const told = onlyMsgTo(rd, 'append', 'n4');
+    assert.deepEqual([told.commit, told.entries.length], [3, 0]);
+    assert.deepEqual(
+      msgsOfType(rd, 'append').filter((m) => m.to !== 'n4' && m.to !== 'n5'),
+      [],
+    );
   });
 
   it('fails a read at once on a node that knows no leader', () => {

@@ -74,6 +74,8 @@ function newestMtimeMs(dir: string): number {
  * Writes TLS material and three node configs into `dir`, starts `node <entry> server -config=...`
  * for each, then initialises, unseals and waits as described above.
  *
+ * `execArgv` goes to node before `entry` (e.g. `--import tsx` to run from source, `--cpu-prof`).
+ *
  * @throws WaitTimeoutError when a step takes longer than `timeoutMs`; BenchError when a node
  * exits or an API call gives an unexpected answer. The nodes keep running until the group is
  * stopped.
@@ -84,6 +86,7 @@ export async function startCofferCluster(
   entry: string,
   dir: string,
   timeoutMs: number,
+  execArgv: readonly string[] = [],
 ): Promise<CofferCluster> {
   const layout = await writeConfigs(dir);
   const nodes: CofferNode[] = layout.map((node) => ({
@@ -91,7 +94,7 @@ export async function startCofferCluster(
     process: group.startServer({
       name: node.id,
       command: process.execPath,
-      args: [entry, 'server', `-config=${node.configFile}`],
+      args: [...execArgv, entry, 'server', `-config=${node.configFile}`],
       logFile: path.join(dir, `${node.id}.log`),
       cwd: root,
     }),

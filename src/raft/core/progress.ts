@@ -25,6 +25,10 @@ export class Progress {
   recentActive = false;
   /** Leader ticks since `match` last moved while entries were outstanding. */
   stalledTicks = 0;
+  /** The highest commit index sent to this follower in an append or heartbeat. */
+  commitSent = 0;
+  /** The highest read index released to this follower: it needs that much committed. */
+  readFloor = 0;
   /** Last indexes of the appends in flight, oldest first, from `inflightHead` on. */
   private inflight: number[] = [];
   private inflightHead = 0;

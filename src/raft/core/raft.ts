@@ -76,11 +76,12 @@ export class Raft {
   private readsAwaitingCommit: { id: string; from: NodeId }[] = [];
   private readHeartbeatDue = false;
   /**
-   * Appends (or, with `commit`, a new commit index) the leader owes its followers. Sending is
-   * deferred to ready(), so every proposal made between two Readies travels in one message per
-   * follower: this batching is where throughput comes from.
+   * Entries the leader owes its followers. Sending is deferred to ready(), so every proposal made
+   * between two Readies travels in one message per follower: this batching is where throughput
+   * comes from. A new commit index is not broadcast on its own: followers learn it from their
+   * next append or heartbeat (see {@link Raft.maybeCommit}).
    */
-  private appendsDue: 'none' | 'entries' | 'commit' = 'none';
+  private appendsDue = false;
 
   // Outputs gathered for the next Ready.
   private msgs: Message[] = [];
@@ -351,7 +352,7 @@ export class Raft {
     return (
       this.msgs.length > 0 ||
       this.readHeartbeatDue ||
-      this.appendsDue !== 'none' ||
+      this.appendsDue ||
       this.raftLog.pendingSnapshot !== null ||
       this.raftLog.unstable().length > 0 ||
       this.raftLog.committed > this.raftLog.applied ||
@@ -365,9 +366,9 @@ export class Raft {
   /** Collects the pending work; see {@link Ready} for what to do with it. */
   ready(): Ready {
     this.assertNotInFlight();
-    if (this.appendsDue !== 'none') {
-      if (this.role === 'leader') this.bcastAppend(this.appendsDue === 'commit');
-      this.appendsDue = 'none';
+    if (this.appendsDue) {
+      if (this.role === 'leader') this.bcastAppend(false);
+      this.appendsDue = false;
     }
     if (this.readHeartbeatDue) {
       this.readHeartbeatDue = false;
@@ -536,7 +537,7 @@ export class Raft {
     }
     this.readsAwaitingCommit = [];
     this.readHeartbeatDue = false;
-    this.appendsDue = 'none';
+    this.appendsDue = false;
   }
 
   private resetElectionTimeout(): void {
@@ -872,7 +873,8 @@ export class Raft {
     this.syncConfig();
     const self = this.progress.get(this.id);
     if (self !== undefined) self.maybeUpdate(this.raftLog.lastIndex());
-    if (!this.maybeCommit() && this.appendsDue === 'none') this.appendsDue = 'entries';
+    this.maybeCommit();
+    this.appendsDue = true;
   }
 
   /**
@@ -889,15 +891,10 @@ export class Raft {
     const last = this.raftLog.lastIndex();
     const entries = pr.next <= last ? this.raftLog.slice(pr.next, last + 1, this.opts.maxMsgBytes, this.opts.maxMsgEntries) : [];
     if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send({
-      type: 'append',
-      to,
-      term: this.term,
-      prevIndex,
-      prevTerm,
-      entries,
-      commit: this.raftLog.committed,
-    });
+    const commit = this.raftLog.committed;
+    this.send({ type: 'append', to, term: this.term, prevIndex, prevTerm, entries, commit });
+    // The follower commits up to what it holds of this message (handleAppend).
+    pr.commitSent = Math.max(pr.commitSent, Math.min(commit, prevIndex + entries.length));
     pr.sentEntries(prevIndex + entries.length, entries.length);
     return true;
   }
@@ -922,7 +919,9 @@ export class Raft {
     for (const [id, pr] of this.progress) {
       if (id === this.id) continue;
       // Never tell a follower to commit past what it is known to hold (it may lack entries).
-      this.send({ type: 'heartbeat', to: id, term: this.term, commit: Math.min(pr.match, this.raftLog.committed), readSeq });
+      const commit = Math.min(pr.match, this.raftLog.committed);
+      this.send({ type: 'heartbeat', to: id, term: this.term, commit, readSeq });
+      pr.commitSent = Math.max(pr.commitSent, commit);
     }
   }
 
@@ -955,14 +954,12 @@ export class Raft {
         pr.becomeProbe();
         pr.becomeReplicate();
       }
-      if (this.maybeCommit()) {
-        // maybeCommit broadcast the new commit index; the follower got its share.
-      } else if (wasPaused) {
-        this.sendAppend(m.from, false);
-      }
+      this.maybeCommit();
+      if (wasPaused) this.sendAppend(m.from, false);
       while (pr.state === 'replicate' && this.sendAppend(m.from, false)) {
         // Fill the pipeline up to the in-flight window.
       }
+      this.maybeSendCommit(m.from, pr);
       if (m.from === this.leadTransferee && pr.match === this.raftLog.lastIndex()) {
         this.log.info({ term: this.term, to: m.from }, 'transferee caught up: sending timeout-now');
         this.send({ type: 'timeout-now', to: m.from, term: this.term });
@@ -989,8 +986,12 @@ export class Raft {
 
   /**
    * Advances the commit index to the highest index a quorum of voters holds, but only through
-   * an entry of the current term (Raft §5.4.2, Figure 8). Returns true if it moved (and then
-   * tells the followers).
+   * an entry of the current term (Raft §5.4.2, Figure 8). Returns true if it moved.
+   *
+   * The new index is not broadcast in messages of its own (an empty append per follower, and
+   * its answer, for every commit): each follower learns it from the next append or heartbeat it
+   * gets, which under load is within the next Ready and at worst one heartbeat interval away.
+   * A follower waiting to serve a read gets it at once ({@link Raft.maybeSendCommit}).
    */
   private maybeCommit(): boolean {
     const voters = this.raftLog.config().voters;
@@ -1002,9 +1003,19 @@ export class Raft {
     const before = this.raftLog.committed;
     this.raftLog.commitTo(index);
     this.releaseUncommittedBytes(before, index);
-    this.appendsDue = 'commit';
     this.onCommitAdvanced(before);
     return true;
+  }
+
+  /**
+   * Tells follower `id` the commit index now when it was released a read index it has not been
+   * told is committed, and holds the entries up to it: it is waiting to apply them to answer a
+   * read (a follower read, or a forwarded write waiting to show locally).
+   */
+  private maybeSendCommit(id: NodeId, pr: Progress): void {
+    if (pr.readFloor <= pr.commitSent) return;
+    if (Math.min(pr.match, this.raftLog.committed) <= pr.commitSent) return;
+    this.sendAppend(id, true);
   }
 
   private releaseUncommittedBytes(from: number, to: number): void {
@@ -1050,8 +1061,15 @@ export class Raft {
   }
 
   private releaseRead(id: string, from: NodeId, index: number): void {
-    if (from === this.id) this.readStates.push({ id, index });
-    else this.send({ type: 'read-index-resp', to: from, term: this.term, id, index, reject: false });
+    if (from === this.id) {
+      this.readStates.push({ id, index });
+      return;
+    }
+    this.send({ type: 'read-index-resp', to: from, term: this.term, id, index, reject: false });
+    const pr = this.progress.get(from);
+    if (pr === undefined) return;
+    pr.readFloor = Math.max(pr.readFloor, index);
+    this.maybeSendCommit(from, pr);
   }
 
   private handleReadIndexResponse(m: ReadIndexResponse): void {

@@ -122,6 +122,8 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   /** Removed members the transport keeps reaching until they were told. */
   private readonly farewell = new Set<NodeId>();
   private peersKey = '';
+  /** What the peer set was last computed from (see refreshPeers). */
+  private peerInputs = '';
 
   /** @throws NodeConfigError when an option cannot work. */
   constructor(options: RaftNodeOptions<R>) {
@@ -611,11 +613,16 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private refreshPeers(): void {
     const core = this.raft;
     if (core === null) return;
+    // Called at every Ready: skip the work unless something the peer set depends on changed.
+    const leader = core.softState().leader;
+    const inputs = `${core.raftLog.configVersion}|${this.directory.version}|${leader}|${[...this.farewell].join(',')}`;
+    if (inputs === this.peerInputs) return;
+    this.peerInputs = inputs;
     const { peers, missing } = peerAddresses({
       self: this.id,
       config: core.raftLog.config(),
       farewell: this.farewell,
-      leader: core.softState().leader,
+      leader,
       directory: this.directory,
     });
     const key = JSON.stringify([...peers]);

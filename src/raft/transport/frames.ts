@@ -3,7 +3,7 @@
  * opened by the sending node; everything it sends travels on it, and the receiving node answers
  * requests and snapshot streams on the same connection.
  *
- * Dialer → acceptor: `msg`, `snap-begin`, `snap-chunk`, `snap-end`, `req`.
+ * Dialer → acceptor: `msg`, `msgs`, `snap-begin`, `snap-chunk`, `snap-end`, `req`.
  * Acceptor → dialer: `snap-ack`, `resp`.
  */
 import { Packr } from 'msgpackr';
@@ -14,6 +14,15 @@ import { isMessage } from './message-shape.js';
 export interface MessageFrame {
   kind: 'msg';
   message: Message;
+}
+
+/**
+ * Several Raft messages other than snapshots, in order: what one `Transport.send` call has for
+ * one peer travels as one frame, so one TLS record and one socket write rather than one each.
+ */
+export interface MessagesFrame {
+  kind: 'msgs';
+  messages: Message[];
 }
 
 /**
@@ -71,6 +80,7 @@ export interface ResponseFrame {
 
 export type Frame =
   | MessageFrame
+  | MessagesFrame
   | SnapshotBeginFrame
   | SnapshotChunkFrame
   | SnapshotEndFrame
@@ -116,6 +126,15 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case 'msg':
       if (!isMessage(frame.message) || frame.message.type === 'snapshot') {
         throw new FrameDecodeError('malformed message');
+      }
+      break;
+    case 'msgs':
+      if (
+        !Array.isArray(frame.messages) ||
+        frame.messages.length === 0 ||
+        !frame.messages.every((m) => isMessage(m) && m.type !== 'snapshot')
+      ) {
+        throw new FrameDecodeError('malformed messages');
       }
       break;
     case 'snap-begin':

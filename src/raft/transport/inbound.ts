@@ -87,6 +87,11 @@ export class InboundConnection {
       case 'msg':
         if (this.fromPeer(frame.message)) this.ctx.deliver(frame.message);
         return;
+      case 'msgs':
+        for (const message of frame.messages) {
+          if (this.fromPeer(message)) this.ctx.deliver(message);
+        }
+        return;
       case 'snap-begin':
         this.beginSnapshot(frame);
         return;

@@ -98,6 +98,22 @@ export class PeerLink {
     if (this.state === 'idle') this.dial();
   }
 
+  /**
+   * Encodes and queues messages (no snapshots) as one frame, or one frame each when together
+   * they exceed the frame limit; drops what does not fit the queue (and reports the peer).
+   */
+  sendMessages(messages: readonly Message[]): void {
+    if (this.state === 'closed' || messages.length === 0) return;
+    if (messages.length > 1) {
+      const frame = encodeFrame({ kind: 'msgs', messages: messages as Message[] });
+      if (frame.length <= this.ctx.limits.maxFrameBytes) {
+        if (!this.enqueue(frame)) this.drop(messages.length);
+        return;
+      }
+    }
+    for (const message of messages) this.sendMessage(message);
+  }
+
   /** Encodes and queues one message; drops it (and reports the peer) if the queue is full. */
   sendMessage(message: Message): void {
     if (this.state === 'closed') return;
@@ -339,8 +355,8 @@ export class PeerLink {
     return true;
   }
 
-  private drop(): void {
-    this.droppedMessages += 1;
+  private drop(count = 1): void {
+    this.droppedMessages += count;
     if (this.overflowReported) return;
     this.overflowReported = true;
     this.ctx.logger.debug({ peer: this.peer }, 'outbound queue full, dropping messages');

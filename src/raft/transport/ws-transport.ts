@@ -214,8 +214,10 @@ export class WsTransport implements Transport {
     }
   }
 
+  /** Everything for one peer in a call goes as one frame (see `MessagesFrame`), in order. */
   send(messages: readonly Message[]): void {
     if (this.stopped) return;
+    const batches = new Map<PeerLink, Message[]>();
     for (const message of messages) {
       const link = this.links.get(message.to);
       if (link === undefined) {
@@ -224,9 +226,15 @@ export class WsTransport implements Transport {
         else this.linkContext.unreachable(peer);
         continue;
       }
-      if (message.type === 'snapshot') link.sendSnapshot(message);
-      else link.sendMessage(message);
+      if (message.type === 'snapshot') {
+        link.sendSnapshot(message);
+        continue;
+      }
+      const batch = batches.get(link);
+      if (batch === undefined) batches.set(link, [message]);
+      else batch.push(message);
     }
+    for (const [link, batch] of batches) link.sendMessages(batch);
   }
 
   onMessage(handler: MessageHandler): void {

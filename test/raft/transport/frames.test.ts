@@ -70,6 +70,10 @@ describe('frames', () => {
       const frames: Frame[] = [
         { kind: 'msg', message: append('n1', 'n2', new Uint8Array([5, 6])) },
         {
+          kind: 'msgs',
+          messages: [append('n1', 'n2', new Uint8Array([7])), heartbeat('n1', 'n2', 4)],
+        },
+        {
           kind: 'snap-begin',
           id: 1,
           message: snapshotMessage('n1', 'n2', new Uint8Array(0)),
@@ -98,6 +102,15 @@ describe('frames', () => {
           pack({ kind: 'msg', message: snapshotMessage('a', 'b', new Uint8Array(1)) }),
         ],
         ['a malformed message', pack({ kind: 'msg', message: { type: 'heartbeat' } })],
+        ['an empty msgs frame', pack({ kind: 'msgs', messages: [] })],
+        [
+          'a snapshot inside a msgs frame',
+          pack({ kind: 'msgs', messages: [snapshotMessage('a', 'b', new Uint8Array(1))] }),
+        ],
+        [
+          'a malformed message inside a msgs frame',
+          pack({ kind: 'msgs', messages: [heartbeat('a', 'b'), { type: 'heartbeat' }] }),
+        ],
         ['a chunk without data', pack({ kind: 'snap-chunk', id: 1, seq: 0, crc: 1 })],
         [
           'a response without a code',

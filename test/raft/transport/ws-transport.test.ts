@@ -7,6 +7,7 @@ import {
 } from '../../../src/raft/transport/errors.js';
 import { WsTransport } from '../../../src/raft/transport/ws-transport.js';
 import type { Transport } from '../../../src/raft/transport/types.js';
+import type { Message } from '../../../src/raft/core/types.js';
 import {
   append,
   clusterMaterial,
@@ -180,6 +181,29 @@ describe('WsTransport', () => {
     });
   });
 
+  describe('batching', () => {
+    it('delivers what one send has for a peer in order, through one frame', async () => {
+      const n1 = await start('n1');
+      const n2 = await start('n2');
+      const n3 = await start('n3');
+      const at2 = collect(n2);
+      const at3 = collect(n3);
+      connectAll([n1, n2, n3]);
+      const sent = [
+        heartbeat('n1', 'n2', 1),
+        heartbeat('n1', 'n3', 1),
+        append('n1', 'n2', new Uint8Array([1])),
+        heartbeat('n1', 'n2', 2),
+        append('n1', 'n3', new Uint8Array([2])),
+      ];
+      n1.send(sent);
+      await waitFor('every message', () => at2.messages.length === 3 && at3.messages.length === 2);
+      const shape = (m: Message): string => `${m.type}:${m.type === 'heartbeat' ? m.readSeq : ''}`;
+      assert.deepEqual(at2.messages.map(shape), ['heartbeat:1', 'append:', 'heartbeat:2']);
+      assert.deepEqual(at3.messages.map(shape), ['heartbeat:1', 'append:']);
+    });
+  });
+
   describe('outbound queue', () => {
     let blackhole: Server;
     const held: Socket[] = [];
@@ -203,11 +227,32 @@ describe('WsTransport', () => {
       const at1 = collect(n1);
       n1.setPeers(new Map([['n2', blackholeAddress()]]));
 
-      n1.send(Array.from({ length: 100 }, (_, i) => heartbeat('n1', 'n2', i)));
+      // One send per message: each becomes a frame of its own.
+      for (let i = 0; i < 100; i++) n1.send([heartbeat('n1', 'n2', i)]);
       await settle();
       assert.equal(n1.peerStatus('n2')?.queuedFrames, 8);
       assert.equal(n1.peerStatus('n2')?.droppedMessages, 92);
       assert.deepEqual(at1.unreachable, ['n2']);
+    });
+
+    it('queues the messages of one send to a peer as one frame', async () => {
+      const n1 = await start('n1', { limits: { maxQueuedFrames: 8, dialTimeoutMs: 10_000 } });
+      n1.setPeers(new Map([['n2', blackholeAddress()]]));
+
+      n1.send(Array.from({ length: 100 }, (_, i) => heartbeat('n1', 'n2', i)));
+      assert.equal(n1.peerStatus('n2')?.queuedFrames, 1);
+      assert.equal(n1.peerStatus('n2')?.droppedMessages, 0);
+    });
+
+    it('splits a send into one frame per message when together they exceed the frame bound', async () => {
+      const limits = { maxFrameBytes: 3000, snapshotChunkBytes: 1024, dialTimeoutMs: 10_000 };
+      const n1 = await start('n1', { limits });
+      n1.setPeers(new Map([['n2', blackholeAddress()]]));
+
+      const data = new Uint8Array(1000);
+      n1.send(Array.from({ length: 4 }, () => append('n1', 'n2', data)));
+      assert.equal(n1.peerStatus('n2')?.queuedFrames, 4);
+      assert.equal(n1.peerStatus('n2')?.droppedMessages, 0);
     });
 
     it('drops messages past the byte bound', async () => {
@@ -215,7 +260,7 @@ describe('WsTransport', () => {
       n1.setPeers(new Map([['n2', blackholeAddress()]]));
 
       const data = new Uint8Array(1000);
-      n1.send(Array.from({ length: 10 }, () => append('n1', 'n2', data)));
+      for (let i = 0; i < 10; i++) n1.send([append('n1', 'n2', data)]);
       const status = n1.peerStatus('n2');
       assert.ok(status !== undefined);
       assert.ok(status.queuedBytes <= 4096, `queued ${status.queuedBytes} bytes`);
