@@ -41,6 +41,16 @@ export interface LeaseRecord {
   readonly revokeAttempts: number;
   /** Set once the manager gave up revoking it: the last error, for `sys/leases/lookup`. */
   readonly irrevocable: string | null;
+  /**
+   * Milliseconds, cluster clock: the latest `expireTime` a renewal may reach (issue time plus
+   * the max TTL). Absent or 0: renewals are capped only by what the renewer grants.
+   */
+  readonly maxExpireTime?: number;
+  /**
+   * Milliseconds, cluster clock: when the next revocation attempt is due after a failed one
+   * (exponential back-off). Absent until an attempt fails.
+   */
+  readonly nextAttemptTime?: number;
 }
 
 /** What a caller tells the manager to track. */
@@ -62,3 +72,9 @@ export interface ExpiryTracker {
   /** Forgets the lease `id`; forgetting an unknown id succeeds. */
   untrack(id: string): Promise<void>;
 }
+
+/**
+ * Extends a secret lease: resolves to the TTL in seconds the backend grants for a requested
+ * `incrementSeconds` (advisory; 0 asks for the backend's default). Rejecting refuses the renewal.
+ */
+export type LeaseRenewer = (lease: LeaseRecord, incrementSeconds: number) => Promise<number>;
