@@ -1,48 +1,47 @@
 /**
- * The `coffer` command line. Vault's commands take single-dash long flags (`-config=file`,
- * `-config file`), Go's flag style; commander expects two dashes, so single-dash long flags are
- * rewritten before parsing and both spellings work. Exit statuses: 0 success, 1 usage or
- * configuration error, and for `server` whatever the node ended with.
+ * The `coffer` command line: Vault's commands, flags and environment variables, so a runbook
+ * written for `vault` works with `coffer` after a rename. Every command but `server` reaches the
+ * server only through the `/v1` HTTP API (api-client.ts).
  *
- * Commands: `server -config <file|dir>` runs a node (src/server/server-process.ts).
+ * Vault's commands take single-dash long flags (`-address=...`, `-format json`), Go's flag style;
+ * commander expects two dashes, so single-dash long flags are rewritten before parsing and both
+ * spellings work. Exit statuses: 0 success, 1 usage or local errors, 2 server errors (and
+ * `status` on a sealed node); `server` ends with whatever the node ended with.
  */
 import { Command, CommanderError } from 'commander';
 
-import { ConfigError, loadServerConfig } from '../server/config.js';
-import { runServer } from '../server/server-process.js';
 import { COFFER_VERSION } from '../vault/version.js';
+import { commandPath, type Runtime } from './command-kit.js';
+import { registerAudit } from './commands/audit.js';
+import { registerGeneric } from './commands/generic.js';
+import { registerKv } from './commands/kv.js';
+import { registerLease } from './commands/lease.js';
+import { registerLogin } from './commands/login.js';
+import { registerAuth, registerSecrets } from './commands/mounts.js';
+import { registerOperator } from './commands/operator.js';
+import { registerPolicy } from './commands/policy.js';
+import { registerRaft } from './commands/raft.js';
+import { registerServer } from './commands/server.js';
+import { registerStatus } from './commands/status.js';
+import { registerToken } from './commands/token.js';
+import { EXIT_USAGE } from './errors.js';
+import { processIo, type CliIo, type Env } from './io.js';
 
-/** Status for usage and configuration errors, as Vault's CLI uses. */
-export const EXIT_USAGE = 1;
+export { EXIT_USAGE } from './errors.js';
+export type { CliIo, Env } from './io.js';
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-const PROCESS_IO: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
-/** Runs `coffer` with `argv` (without the node and script paths); resolves to the exit status. */
-export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
-  let status = 0;
-  const program = new Command('coffer')
-    .description('A clustered secrets store with a Vault-compatible HTTP API')
-    .version(COFFER_VERSION, '-v, --version')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError();
-
-  program
-    .command('server')
-    .description('Run a Coffer server node from a configuration file')
-    .requiredOption('--config <path>', 'an HCL or JSON configuration file, or a directory of them')
-    .action(async (options: { config: string }) => {
-      status = await serverCommand(options.config, io);
-    });
-
+/**
+ * Runs `coffer` with `argv` (without the node and script paths) and resolves to the exit status.
+ * `io` and `env` default to the process's own; tests pass captured output, a scripted stdin and
+ * an environment with a temporary HOME.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  env: Env = process.env,
+): Promise<number> {
+  const runtime: Runtime = { io, env, status: 0 };
+  const program = buildProgram(runtime);
   try {
     await program.parseAsync(normaliseFlags(argv), { from: 'user' });
   } catch (err) {
@@ -50,19 +49,51 @@ export async function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): P
     // Help and version asked for end with 0; anything else commander refused is a usage error.
     return err.exitCode === 0 ? 0 : EXIT_USAGE;
   }
-  return status;
+  return runtime.status;
 }
 
-async function serverCommand(configPath: string, io: CliIo): Promise<number> {
-  let config;
-  try {
-    config = await loadServerConfig(configPath);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.stderr(`Error loading configuration: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  return runServer(config);
+/** The whole command tree, bound to `runtime`. */
+export function buildProgram(runtime: Runtime): Command {
+  const { io } = runtime;
+  const program = new Command('coffer')
+    .description(
+      'A clustered secrets store with a Vault-compatible HTTP API.\n' +
+        'Flags take one dash or two: -address=https://127.0.0.1:8200 or --address ...',
+    )
+    .version(COFFER_VERSION, '-v, --version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  registerServer(program, runtime);
+  registerStatus(program, runtime);
+
+  const operator = program.command('operator').description('Operate the cluster: seal, keys, raft');
+  registerOperator(operator, runtime);
+  registerRaft(operator.command('raft').description('Integrated storage (Raft)'), runtime);
+
+  registerLogin(program, runtime);
+  registerToken(program.command('token').description('Create and manage tokens'), runtime);
+  registerPolicy(program.command('policy').description('Manage ACL policies'), runtime);
+  registerSecrets(program.command('secrets').description('Manage secrets engines'), runtime);
+  registerAuth(program.command('auth').description('Manage auth methods'), runtime);
+  registerAudit(program.command('audit').description('Manage and verify audit devices'), runtime);
+  registerLease(program.command('lease').description('Look up, renew and revoke leases'), runtime);
+  registerKv(program.command('kv').description('Read and write key/value secrets'), runtime);
+  registerGeneric(program, runtime);
+  program
+    .command('version')
+    .description('Print the version of this command')
+    .action(() => io.stdout(`Coffer v${COFFER_VERSION}\n`));
+
+  // Every command answers a usage error with one line and where to find its usage.
+  const hint = (command: Command): void => {
+    const path = commandPath(command);
+    command.showHelpAfterError(`Run 'coffer ${path === '' ? '' : `${path} `}-h' for usage.`);
+    command.commands.forEach(hint);
+  };
+  hint(program);
+  return program;
 }
 
 /**
