@@ -63,3 +63,17 @@ export {
   type OperationHandler,
   type PathDefinition,
 } from './backend.js';
+export {
+  DEFAULT_TOKEN_FIELDS,
+  isCidr,
+  LoginFailedError,
+  readTokenFields,
+  TOKEN_FIELD_SCHEMAS,
+  TokenFieldError,
+  tokenFieldsData,
+  type AuthBackend,
+  type AuthMethod,
+  type LoginAuth,
+  type LoginRenewal,
+  type TokenFields,
+} from './auth-method.js';

@@ -4,6 +4,7 @@
  * in Vault's envelope (`request_id`, `lease_id`, `renewable`, `lease_duration`, `data`,
  * `wrap_info`, `warnings`, `auth`), unless it is `raw`.
  */
+import type { LoginAuth } from './auth-method.js';
 
 /** A lease attached to a response (a dynamic secret); its fields fill the envelope's. */
 export interface LeaseInfo {
@@ -71,6 +72,11 @@ export interface SecretLease {
 }
 
 export interface Response {
+  /**
+   * A login's outcome: the core turns it into a token and the envelope's `auth` block
+   * (auth-method.ts). Only auth methods set it.
+   */
+  readonly login?: LoginAuth;
   readonly secret?: SecretLease;
   readonly data?: Readonly<Record<string, unknown>> | null;
   readonly warnings?: readonly string[];

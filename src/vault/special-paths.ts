@@ -55,3 +55,39 @@ export function pathTraits(path: string): PathTraits {
   const bare = path.endsWith('/') ? path.slice(0, -1) : path;
   return EXACT.get(bare) ?? NONE;
 }
+
+/**
+ * Root-protected paths (vault-api.md §2.1 "Sudo", §2.2): a caller needs the `sudo` capability
+ * on them besides the operation's own. A pattern ending in `*` covers every path it prefixes.
+ */
+const SUDO_PATTERNS: readonly string[] = [
+  'sys/auth/*',
+  'sys/audit',
+  'sys/audit/*',
+  'sys/remount',
+  'sys/raw',
+  'sys/raw/*',
+  'sys/rotate',
+  'sys/rotate/*',
+  'sys/seal',
+  'sys/step-down',
+  'sys/config/cors',
+  'sys/config/auditing/*',
+  'sys/plugins/catalog/*',
+  'sys/leases/lookup/*',
+  'sys/leases/revoke-prefix/*',
+  'sys/leases/revoke-force/*',
+  'sys/revoke-prefix/*',
+  'sys/revoke-force/*',
+  'auth/token/revoke-orphan',
+  'auth/token/accessors',
+  'auth/token/accessors/*',
+];
+
+/** True when `path` (below `/v1/`, decoded) needs `sudo`; a trailing `/` does not change it. */
+export function requiresSudo(path: string): boolean {
+  const bare = path.endsWith('/') ? path.slice(0, -1) : path;
+  return SUDO_PATTERNS.some((pattern) =>
+    pattern.endsWith('*') ? bare.startsWith(pattern.slice(0, -1)) : bare === pattern,
+  );
+}
