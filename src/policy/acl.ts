@@ -141,6 +141,28 @@ export class Acl {
     return granted.length === 0 ? ['deny'] : granted;
   }
 
+  /**
+   * True when some rule grants a capability (not `deny`) on a path under `prefix` (a mount path
+   * like `secret/`), or on `prefix` itself through a glob. This is the test
+   * `sys/internal/ui/mounts/<path>` applies instead of a rule of its own: Vault's API docs say a
+   * token with capabilities on `secret/*` may ask which mount serves `secret/...`.
+   */
+  grantsUnder(prefix: string): boolean {
+    if (this.isRoot) return true;
+    const grants = (pattern: string, permissions: Permissions): boolean => {
+      if (permissions.capabilities.has('deny') || permissions.capabilities.size === 0) {
+        return false;
+      }
+      // The literal part of the pattern, up to its first wildcard.
+      const literal = pattern.split(/[*+]/, 1)[0] ?? '';
+      const wild = literal.length < pattern.length;
+      return literal.startsWith(prefix) || (wild && prefix.startsWith(literal));
+    };
+    for (const [pattern, permissions] of this.exact) if (grants(pattern, permissions)) return true;
+    for (const [pattern, { value }] of this.globs) if (grants(pattern, value)) return true;
+    return false;
+  }
+
   private lookup(path: string, operation: Operation): Permissions | undefined {
     const isList = operation === 'list';
     const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;

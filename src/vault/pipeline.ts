@@ -202,6 +202,15 @@ async function authorize(
   }
   const acl = await state.policies.acl(entry.policies);
 
+  const preflight = mountPreflightPath(request.path);
+  if (preflight !== null) {
+    // No rule names this path: the token needs some capability under the mount it asks about,
+    // and an unknown mount is refused the same way, so the path cannot map out the mounts.
+    const mount = state.router.match(preflight)?.entry ?? null;
+    const allowed = acl.isRoot || (mount !== null && acl.grantsUnder(mount.path));
+    return { entry, acl, allowed, grantingPolicies: [] };
+  }
+
   const operation = await aclOperation(request.operation, target);
   // Vault ignores parameter constraints on KV version 2 (vault-api.md §2.4).
   const kv2 = target?.mount?.type === 'kv' && target.mount.options.version === '2';
@@ -218,6 +227,15 @@ async function authorize(
     allowed: decision.allowed && !sudoMissing,
     grantingPolicies: decision.grantingPolicies.map((granting) => granting.name),
   };
+}
+
+/**
+ * The path `sys/internal/ui/mounts/<path>` asks about (the CLI's KV version preflight), or null
+ * for any other request path.
+ */
+function mountPreflightPath(path: string): string | null {
+  const prefix = 'sys/internal/ui/mounts/';
+  return path.startsWith(prefix) && path.length > prefix.length ? path.slice(prefix.length) : null;
 }
 
 /** The login a request is, when its target is an auth method's login path. */

@@ -179,6 +179,21 @@ describe('Request pipeline', () => {
       assert.equal((await call('PUT', 'secret/data/x', { token, body })).status, 403);
     });
 
+    it('answers the KV preflight for a mount the token has any capability under', async () => {
+      const token = await tokenWith('path "secret/data/app/*" { capabilities = ["read"] }');
+      const allowed = await call('GET', 'sys/internal/ui/mounts/secret/app/db', { token });
+      assert.equal(allowed.status, 200, JSON.stringify(allowed.json));
+      assert.equal(allowed.json.data.path, 'secret/');
+      // No capability under cubbyhole/ or sys/, and no mount at all: one 403 for each.
+      for (const url of ['cubbyhole/x', 'sys/x', 'nowhere/x']) {
+        const refused = await call('GET', `sys/internal/ui/mounts/${url}`, { token });
+        assert.equal(refused.status, 403, url);
+      }
+      const denied = await tokenWith('path "secret/*" { capabilities = ["deny"] }');
+      const refused = await call('GET', 'sys/internal/ui/mounts/secret/app', { token: denied });
+      assert.equal(refused.status, 403);
+    });
+
     it('needs sudo on root-protected paths besides the capability', async () => {
       const plain = await tokenWith('path "sys/audit/*" { capabilities = ["update"] }');
       const body = { type: 'file', options: { file_path: path.join(dir, 'a.log') } };
