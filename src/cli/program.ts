@@ -42,6 +42,17 @@ export async function runCli(
 ): Promise<number> {
   const runtime: Runtime = { io, env, status: 0 };
   const program = buildProgram(runtime);
+  // Commander names a flag it refuses as it parsed it (`--nope`); say it as the user typed it.
+  const typed = singleDashFlags(argv);
+  const restore = (text: string): string =>
+    text.replace(/'--([A-Za-z][A-Za-z0-9_-]+)'/g, (quoted, name: string) =>
+      typed.has(name) ? `'-${name}'` : quoted,
+    );
+  const everyCommand = (command: Command): void => {
+    command.configureOutput({ outputError: (text, write) => write(restore(text)) });
+    command.commands.forEach(everyCommand);
+  };
+  everyCommand(program);
   try {
     await program.parseAsync(normaliseFlags(argv), { from: 'user' });
   } catch (err) {
@@ -108,4 +119,15 @@ export function normaliseFlags(argv: readonly string[]): string[] {
     out.push(!rest && /^-[A-Za-z][A-Za-z0-9_-]+(=|$)/.test(arg) ? `-${arg}` : arg);
   }
   return out;
+}
+
+/** The names of the flags `argv` spells with a single dash (`-nope=1` gives `nope`). */
+function singleDashFlags(argv: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const match = /^-([A-Za-z][A-Za-z0-9_-]+)(=|$)/.exec(arg);
+    if (match?.[1] !== undefined) names.add(match[1]);
+  }
+  return names;
 }

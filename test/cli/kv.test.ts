@@ -163,7 +163,7 @@ describe('coffer kv and the generic commands (against a real node)', () => {
       assert.equal(flag.status, 1);
       assert.equal(
         flag.err,
-        "error: unknown option '--bogus'\nRun 'coffer kv get -h' for usage.\n",
+        "error: unknown option '-bogus'\nRun 'coffer kv get -h' for usage.\n",
       );
       const missing = await cli.run(['read']);
       assert.equal(missing.status, 1);

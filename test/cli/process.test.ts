@@ -3,33 +3,10 @@
  * bin/coffer.js runs once built), to check exit statuses and the exact bytes on stdout.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import { initAndUnsealOverHttp, type Node } from '../http/support.js';
+import { coffer, type ProcessResult } from './process-support.js';
 import { startHttpNode } from './support.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
-interface ProcessResult {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-function coffer(args: string[], env: Record<string, string>): Promise<ProcessResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 },
-      (error, stdout, stderr) => {
-        const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ status, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('coffer as a process', function () {
   this.timeout(30_000);
@@ -83,7 +60,7 @@ describe('coffer as a process', function () {
     assert.equal(result.stdout, '');
     assert.equal(
       result.stderr,
-      "error: unknown option '--nope'\nRun 'coffer kv get -h' for usage.\n",
+      "error: unknown option '-nope'\nRun 'coffer kv get -h' for usage.\n",
     );
   });
 
