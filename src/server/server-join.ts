@@ -59,7 +59,7 @@ interface Challenged {
 export class JoinCoordinator implements Joiner {
   private readonly opts: JoinCoordinatorOptions;
   private readonly log: Logger;
-  private challenged: Challenged | null = null;
+  private challengedBy: Challenged | null = null;
   private joined = false;
   private stopped = false;
   private targets: readonly JoinTarget[] = [];
@@ -114,6 +114,11 @@ export class JoinCoordinator implements Joiner {
     return true;
   }
 
+  /** True once a cluster handed this node a join challenge. */
+  get challenged(): boolean {
+    return this.challengedBy !== null;
+  }
+
   /** Stops the retries; a join in progress finishes or fails on its own. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -137,7 +142,7 @@ export class JoinCoordinator implements Joiner {
   };
 
   private async completeJoin(read: (path: string) => Promise<Uint8Array | null>): Promise<void> {
-    const challenged = this.challenged;
+    const challenged = this.challengedBy;
     if (challenged === null) throw new JoinFailedError('no join challenge was received', null);
 
     const answer = await read(challenged.challengePath);
@@ -188,7 +193,7 @@ export class JoinCoordinator implements Joiner {
     }
     const bundle = decodeBundle(data.challenge);
     await this.opts.store.seed(bundle.records);
-    this.challenged = { target, challengePath: bundle.challengePath };
+    this.challengedBy = { target, challengePath: bundle.challengePath };
     this.log.info(
       { leaderApiAddr: target.leaderApiAddr },
       'received a join challenge; waiting for unseal keys',
@@ -211,7 +216,7 @@ export class JoinCoordinator implements Joiner {
     const res = await apiRequest(target, 'PUT', '/v1/sys/storage/raft/bootstrap/answer', body);
     if (res.status >= 400 && res.status < 500) {
       // The challenge is spent: fetch a new one for the next unseal.
-      this.challenged = null;
+      this.challengedBy = null;
       this.retryJoin(this.targets.length > 0 ? this.targets : [target]);
     }
     const data = res.body?.data as { peers?: unknown; vote_floor?: unknown } | undefined;

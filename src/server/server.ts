@@ -31,6 +31,7 @@ import type { NodeMeta } from '../raft/node/types.js';
 import { outboundAddressFor, type TransportTls } from '../raft/transport/options.js';
 import { WsTransport } from '../raft/transport/ws-transport.js';
 import { LevelRaftStorage } from '../storage/level-raft-storage.js';
+import { InvalidRequestError } from '../logical/errors.js';
 import { Core } from '../vault/core.js';
 import type { ListenerConfig, ServerConfig } from './config-types.js';
 import { hostPort, RaftCluster } from './raft-cluster.js';
@@ -93,6 +94,9 @@ class CofferServer implements RunningServer {
   private node: RaftNode<WriteResult> | null = null;
   private raftStore: RaftPhysicalStore | null = null;
   private joiner: JoinCoordinator | null = null;
+  /** The cluster TLS material of an empty node, until it founds a cluster or joins one. */
+  private foundWith: TransportTls | null = null;
+  private founding: Promise<void> | null = null;
   private https: HttpServer[] = [];
   private stopping: Promise<void> | null = null;
   private exitCode = 0;
@@ -122,6 +126,7 @@ class CofferServer implements RunningServer {
       logger: this.log.child({ component: 'core' }),
       clusterName: config.clusterName,
       beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
+      beforeInitialize: () => this.foundOnInit(),
     });
     this.cluster.setJoinAuthority(this.core);
   }
@@ -150,8 +155,12 @@ class CofferServer implements RunningServer {
       persisted.hardState.term === 0;
     this.stateMachine = await LevelStateMachine.open({ dataDir: storage.path });
 
+    // An empty node waits to be told what it is, as Vault's does: `sys/init` makes it found a
+    // one-node cluster (foundOnInit), `sys/storage/raft/join` or a `retry_join` stanza makes it
+    // join one. Until then no Raft node runs.
     const joining = empty && storage.retryJoin.length > 0;
-    if (joining) {
+    if (empty) {
+      this.foundWith = tls;
       this.joiner = new JoinCoordinator({
         nodeId: this.nodeId,
         meta: this.meta,
@@ -164,22 +173,53 @@ class CofferServer implements RunningServer {
       });
       this.cluster.setJoiner(this.joiner);
     } else {
-      const bootstrap = empty ? new Map([[this.nodeId, this.meta]]) : undefined;
       const voteFloor = await readVoteFloor(storage.path);
-      const { store } = await this.startRaft(tls, { bootstrap, voteFloor });
+      const { store } = await this.startRaft(tls, { voteFloor });
       this.store.switchTo(store);
     }
 
     await this.listen();
-    if (this.joiner !== null) this.joiner.retryJoin(await joinTargets(this.config));
+    if (joining) this.joiner?.retryJoin(await joinTargets(this.config));
     this.log.info(
       {
         apiAddr: this.meta.apiAddr,
         clusterAddr: this.meta.clusterAddr,
-        mode: joining ? 'joining' : empty ? 'founding' : 'restarting',
+        mode: joining ? 'joining' : empty ? 'waiting for init or join' : 'restarting',
       },
       'server started',
     );
+  }
+
+  /**
+   * The core's `beforeInitialize` hook: an empty node founds a one-node cluster and waits until
+   * it leads it, so the init that follows can write. Nothing to do on a node that runs Raft
+   * already (its core refuses a second init by itself); refused on a node that holds a join
+   * challenge, which belongs to another cluster.
+   */
+  private foundOnInit(): Promise<void> {
+    const tls = this.foundWith;
+    if (tls === null || this.store.phase === 'replicated') return Promise.resolve();
+    if (this.joiner?.challenged === true) {
+      return Promise.reject(new InvalidRequestError('this node is joining a cluster'));
+    }
+    this.founding ??= (async () => {
+      await this.joiner?.stop();
+      this.joiner = null;
+      const bootstrap = new Map([[this.nodeId, this.meta]]);
+      const { node, store } = await this.startRaft(tls, { bootstrap });
+      await new Promise<void>((resolve) => {
+        if (node.status().leader === this.nodeId) return resolve();
+        const onLeader = (leader: string | null): void => {
+          if (leader !== this.nodeId) return;
+          node.off('leader', onLeader);
+          resolve();
+        };
+        node.on('leader', onLeader);
+      });
+      this.store.switchTo(store);
+      this.log.info({}, 'founded a one-node cluster');
+    })();
+    return this.founding;
   }
 
   stop(): Promise<void> {

@@ -99,6 +99,12 @@ export interface CoreOptions {
    * the replicated store first; a rejection seals the node again and fails the unseal.
    */
   readonly beforeActivate?: BeforeActivateHook;
+  /**
+   * Runs at `sys/init` after the options were checked and before anything is written. A node
+   * that waits, empty, to either found a cluster or join one (Vault's `operator init` or
+   * `operator raft join`) founds its one-node cluster here; a throw fails the init.
+   */
+  readonly beforeInitialize?: () => Promise<void>;
 }
 
 /** See {@link CoreOptions.beforeActivate}. */
@@ -193,6 +199,7 @@ export class Core {
   /** The physical store, wrapped so that each request's reads share one read barrier. */
   private readonly physical: RequestReads;
   private readonly beforeActivate: BeforeActivateHook | undefined;
+  private readonly beforeInitialize: (() => Promise<void>) | undefined;
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
   private reloadRun: Promise<ActiveState> | null = null;
@@ -211,6 +218,7 @@ export class Core {
     this.clusterName = options.clusterName;
     this.physical = new RequestReads(options.physical);
     this.beforeActivate = options.beforeActivate;
+    this.beforeInitialize = options.beforeInitialize;
     this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
     this.authMethods = options.authMethods ?? {};
     this.lockoutPolicy = options.lockout;
@@ -247,6 +255,7 @@ export class Core {
       throw new InitOptionsError('stored_shares is not supported by the shamir seal');
     }
 
+    await this.beforeInitialize?.();
     const result = await this.seal.initialize({
       secretShares: request.secretShares,
       secretThreshold: request.secretThreshold,
@@ -574,7 +583,11 @@ export class Core {
     const traits = pathTraits(path);
     if (traits.localOnly || this.cluster.isLeader()) return 'local';
     if (this.active === null && !traits.worksSealed) return 'local';
-    if (this.cluster.leader() === null) return 'no-leader';
+    if (this.cluster.leader() === null) {
+      // An empty node that knows no leader runs no Raft yet: `sys/init` makes it found a cluster
+      // (CoreOptions.beforeInitialize). Any other node answers it too: it is initialised already.
+      return path === 'sys/init' ? 'local' : 'no-leader';
+    }
     // A follower answers reads itself after a read index with the leader (DESIGN.md, "The read
     // path"); raw-body paths (snapshots) stay with the leader.
     const reads = operation === 'read' || operation === 'list';
