@@ -121,6 +121,11 @@ class CofferServer implements RunningServer {
       cluster: this.cluster,
       logger: this.log.child({ component: 'core' }),
       clusterName: config.clusterName,
+      lockout: {
+        threshold: config.userLockout.disabled ? Number.MAX_SAFE_INTEGER : config.userLockout.threshold,
+        windowMs: config.userLockout.counterResetMs,
+        durationMs: config.userLockout.durationMs,
+      },
       beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
     });
     this.cluster.setJoinAuthority(this.core);
