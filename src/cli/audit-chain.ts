@@ -1,13 +1,17 @@
 /**
  * Checking an audit log's hash chain offline. Each line of the file is one JSON object whose
  * `prev_hash` is the SHA-256 (hex) of the previous line's bytes, without its newline; the first
- * line chains from the hash of the empty string. A line edited, removed, inserted or reordered
- * breaks the chain at the line after it, which is what {@link verifyAuditChain} reports.
+ * line chains from 64 zeros. A device's `prefix` option may precede a line's JSON, which starts
+ * at the line's first `{`. A line edited, removed, inserted or reordered breaks the chain at the
+ * line after it, which is what {@link verifyAuditChain} reports.
+ *
+ * The server's file device writes the chain (src/audit/chain.ts); this is the operator's copy of
+ * the check, kept apart because the CLI reaches the server's code only through the API.
  */
 import { createHash } from 'node:crypto';
 
-/** SHA-256 of the empty string: what the first line's `prev_hash` holds. */
-export const CHAIN_START = sha256Hex(Buffer.alloc(0));
+/** What the first line's `prev_hash` holds. */
+export const CHAIN_START = '0'.repeat(64);
 
 export type ChainResult =
   | { readonly ok: true; readonly lines: number; readonly lastHash: string }
@@ -29,9 +33,10 @@ export function verifyAuditChain(file: Buffer): ChainResult {
       line: number,
       reason,
     });
+    const text = line.toString('utf8');
     let entry: unknown;
     try {
-      entry = JSON.parse(line.toString('utf8'));
+      entry = JSON.parse(text.slice(Math.max(0, text.indexOf('{'))));
     } catch {
       return fail('not a JSON object');
     }
@@ -43,7 +48,7 @@ export function verifyAuditChain(file: Buffer): ChainResult {
     if (prevHash.toLowerCase() !== previous) {
       return fail(
         number === 1
-          ? 'prev_hash is not the hash of the empty string (the log does not start here)'
+          ? 'prev_hash is not the start of a chain (the log does not start here)'
           : `prev_hash does not match line ${number - 1}`,
       );
     }

@@ -99,6 +99,19 @@ describe('coffer against a three-node cluster', function () {
     });
   });
 
+  describe('audit', () => {
+    it("verifies the hash chain of the audit file the leader's device wrote", async () => {
+      const file = path.join(shell.home, 'audit.log');
+      // Every node opens the device at the same path on this one machine, so only the leader
+      // (node1, which serves every request below) may write to it.
+      ok(await shell.run(['audit', 'enable', 'file', `file_path=${file}`]));
+      ok(await shell.run(['kv', 'get', 'secret/app']));
+      ok(await shell.run(['audit', 'disable', 'file']));
+      const verified = ok(await shell.run(['audit', 'verify', file]));
+      assert.match(verified, /^Success! The hash chain of .* is intact: \d+ lines\.\n$/);
+    });
+  });
+
   describe('errors', () => {
     it('exits 2 with "No value found" for a path with nothing at it', async () => {
       const [kv, read] = await Promise.all([
@@ -168,7 +181,8 @@ describe('coffer against a three-node cluster', function () {
       const [first, second, third] = init.keys_base64;
       const one = ok(await shell.run(['operator', 'unseal', `-address=${node3}`, first!]));
       assert.match(one, /\nUnseal Progress +1\/3\n/);
-      const two = await shell.run(['operator', 'unseal', '-format=json', `-address=${node3}`, second!]);
+      const unseal = ['operator', 'unseal', '-format=json', `-address=${node3}`];
+      const two = await shell.run([...unseal, second!]);
       assert.equal((JSON.parse(ok(two)) as { progress: number }).progress, 2);
       // With no key argument and stdin not a terminal, the key is read from stdin.
       const three = await shell.run(['operator', 'unseal', `-address=${node3}`], {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
 /** How one process ended and what it wrote. */
 export interface ProcessResult {
@@ -36,7 +37,12 @@ export function coffer(
     const child = execFile(
       process.execPath,
       ['--import', 'tsx', MAIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: options.timeoutMs ?? 30_000 },
+      // From the checkout, where `--import tsx` finds its package.
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        timeout: options.timeoutMs ?? 30_000,
+      },
       (error, stdout, stderr) => {
         const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ status, stdout, stderr });

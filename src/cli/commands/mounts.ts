@@ -88,7 +88,7 @@ function registerMountCommands(group: Command, runtime: Runtime, kind: Kind): vo
   const { noun } = kind;
   defineCommand<EnableOptions>(group, runtime, {
     usage: 'enable <type>',
-    summary: `Enable a ${noun} at a path (its type by default)`,
+    summary: `Enable ${kind === SECRETS ? 'a' : 'an'} ${noun} at a path (its type by default)`,
     examples:
       kind === SECRETS
         ? ['coffer secrets enable -path=kv -version=2 kv', 'coffer secrets enable -version=1 kv']

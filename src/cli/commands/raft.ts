@@ -186,7 +186,10 @@ export function registerRaft(raft: Command, runtime: Runtime): void {
     examples: ['coffer operator raft autopilot state'],
     errorContext: () => 'Error checking autopilot state',
     run: async (ctx) => {
-      const secret = (await ctx.client.read('sys/storage/raft/autopilot/state')) ?? {};
+      // Not a read that may find nothing: a server without autopilot says so, and that is an
+      // error, not an empty state.
+      const secret =
+        (await ctx.client.json({ method: 'GET', path: 'sys/storage/raft/autopilot/state' })) ?? {};
       const state = secret.data ?? {};
       ctx.out.print(state, () => autopilotText(state), state);
     },
