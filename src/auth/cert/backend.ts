@@ -34,7 +34,10 @@ import { CertStore } from './store.js';
 export const CERT_MOUNT_TYPE = 'cert';
 
 class CertBackend extends PathBackend implements AuthBackend {
-  private readonly renew: (renewal: LoginRenewal, connection: ConnectionInfo) => Promise<TokenFields>;
+  private readonly renew: (
+    renewal: LoginRenewal,
+    connection: ConnectionInfo,
+  ) => Promise<TokenFields>;
 
   constructor(context: BackendContext) {
     const store = new CertStore(context.storage);

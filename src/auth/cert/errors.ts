@@ -7,7 +7,11 @@ import { InvalidRequestError } from '../../logical/index.js';
  * field and the problem, never the submitted bytes.
  */
 export class InvalidCertificateError extends InvalidRequestError {
-  constructor(message: string, fields: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    fields: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, fields, options);
     this.name = 'InvalidCertificateError';
   }

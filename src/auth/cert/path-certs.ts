@@ -75,7 +75,11 @@ export function certPaths(store: CertStore, now: () => number): PathDefinition[]
     if (certificate === undefined) {
       throw new InvalidRequestError('missing certificate', { field: 'certificate' });
     }
-    const requiredExtensions = listField(fields, 'required_extensions', existing?.requiredExtensions);
+    const requiredExtensions = listField(
+      fields,
+      'required_extensions',
+      existing?.requiredExtensions,
+    );
     requiredExtensions.forEach(parseRequiredExtension);
     const metadataExtensions = listField(
       fields,

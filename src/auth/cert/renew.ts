@@ -23,7 +23,9 @@ export function certRenewal(
     const internal = readInternal(renewal.internal);
     const role = await store.role(internal.role);
     if (role === undefined) {
-      throw new RenewalRefusedError('the certificate role no longer exists', { role: internal.role });
+      throw new RenewalRefusedError('the certificate role no longer exists', {
+        role: internal.role,
+      });
     }
     const [leaf, ...intermediates] = internal.chain.map((der) =>
       ParsedCertificate.fromDer(Buffer.from(der, 'base64'), 'login certificate'),

@@ -53,7 +53,8 @@ export class CertStore {
   }
 
   async config(): Promise<CertConfig> {
-    return { ...DEFAULT_CERT_CONFIG, ...(await getJson<Partial<CertConfig>>(this.storage, CONFIG)) };
+    const stored = await getJson<Partial<CertConfig>>(this.storage, CONFIG);
+    return { ...DEFAULT_CERT_CONFIG, ...stored };
   }
 
   putConfig(config: CertConfig): Promise<void> {

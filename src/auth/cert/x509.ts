@@ -100,7 +100,7 @@ export class ParsedCertificate {
     this.extendedKeyUsage = extendedKeyUsage === undefined ? undefined : [...extendedKeyUsage];
 
     const names = [...(this.decode(id_ce_subjectAltName, SubjectAlternativeName) ?? [])];
-    this.dnsNames = names.flatMap((name) => (name.dNSName === undefined ? [] : [name.dNSName]));
+    this.dnsNames = names.flatMap((name) => name.dNSName ?? []);
     this.emailAddresses = names.flatMap((name) => name.rfc822Name ?? []);
     this.uris = names.flatMap((name) => name.uniformResourceIdentifier ?? []);
 

@@ -79,7 +79,8 @@ describe('cert auth roles (certs/)', () => {
     });
 
     it('stores the certificate in canonical PEM, whatever the line breaks', async () => {
-      const oneLine = `-----BEGIN CERTIFICATE-----${ca.der.toString('base64')}-----END CERTIFICATE-----`;
+      const body = ca.der.toString('base64');
+      const oneLine = `-----BEGIN CERTIFICATE-----${body}-----END CERTIFICATE-----`;
       await cert.role('web', oneLine);
       assert.equal((await cert.call('read', 'certs/web'))?.data?.certificate, ca.pem);
     });

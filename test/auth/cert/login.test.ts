@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 
+import { ParsedCertificate } from '../../../src/auth/cert/x509.js';
 import { LoginFailedError } from '../../../src/logical/index.js';
-import { issue, issueCrl, newKeys, SERVER_AUTH, type Issued } from './pki.js';
+import { issue, issueCrl, newKeys, pem, SERVER_AUTH, type Issued } from './pki.js';
 import { certHarness, START, type CertHarness } from './support.js';
 
 /** Rejects with a LoginFailedError, whose alias is `alias`. */
@@ -197,16 +198,21 @@ describe('cert auth login', () => {
     });
 
     it('refuses a certificate with the same subject and key but another serial', async () => {
-      const twin = issue({ cn: 'pinned.example.com', keys: pinned.keys, serial: pinned.serial + 1n });
+      const twin = issue({
+        cn: 'pinned.example.com',
+        keys: pinned.keys,
+        serial: pinned.serial + 1n,
+      });
       await refused(cert.login([twin]));
     });
 
     it('refuses the pinned certificate with a single byte changed', async () => {
+      // One letter of the subject's common name (after the issuer's): still well-formed.
       const der = Buffer.from(pinned.der);
-      const last = der.length - 1;
-      der[last] = (der[last] ?? 0) ^ 0x01;
-      const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
-      await refused(cert.login([pem]));
+      const at = der.lastIndexOf('pinned.example.com') + 'pinned.example.co'.length;
+      der[at] = 'n'.charCodeAt(0);
+      assert.equal(ParsedCertificate.fromDer(der, 'test').commonNames[0], 'pinned.example.con');
+      await refused(cert.login([pem('CERTIFICATE', der)]));
     });
 
     it('refuses a certificate the pinned certificate issued', async () => {

@@ -116,7 +116,9 @@ export function issue(options: CertificateOptions = {}): Issued {
         : KeyUsageFlags.digitalSignature
       : options.keyUsage;
   if (keyUsage !== null) add(id_ce_keyUsage, true, new KeyUsage(keyUsage));
-  const extKeyUsage = options.extKeyUsage === undefined ? (ca ? null : [CLIENT_AUTH]) : options.extKeyUsage;
+  const defaultExtKeyUsage = ca ? null : [CLIENT_AUTH];
+  const extKeyUsage =
+    options.extKeyUsage === undefined ? defaultExtKeyUsage : options.extKeyUsage;
   if (extKeyUsage !== null) add(id_ce_extKeyUsage, false, new ExtendedKeyUsage([...extKeyUsage]));
   add(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(subjectKeyId));
   const issuerKeyId = options.issuer?.subjectKeyId ?? subjectKeyId;

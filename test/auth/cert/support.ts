@@ -20,7 +20,11 @@ export interface CertHarness {
   readonly backend: AuthBackend;
   readonly storage: InmemStorage;
   readonly clock: { now: number };
-  call(operation: Operation, path: string, data?: Record<string, unknown>): Promise<Response | null>;
+  call(
+    operation: Operation,
+    path: string,
+    data?: Record<string, unknown>,
+  ): Promise<Response | null>;
   /** Writes `certs/<name>` with `certificate` and any other fields. */
   role(name: string, certificate: Issued | string, fields?: Record<string, unknown>): Promise<void>;
   /** Logs in over a TLS connection presenting `chain` (leaf first). */
