@@ -69,6 +69,7 @@ export function certificateFailure(
     if (!usages.includes(anyExtendedKeyUsage)) return 'is not for client authentication';
   }
   if (position === 'issuer' && !certificate.isCa) return 'is not a CA';
+  // OpenSSL's issuer check refuses this as well; saying it here names the reason.
   if (position === 'issuer' && !certificate.mayIssueCertificates) {
     return 'may not sign certificates';
   }
@@ -89,9 +90,12 @@ export function verifyPinned(
 
 /**
  * Searches a chain from `leaf` through some of `intermediates` (in any order, unused ones
- * ignored) to `anchor`, the role's CA certificate, and checks it. The first chain that passes
- * wins, so a client may offer alternatives (an old and a new intermediate). The chain returned
- * runs from the leaf to the last intermediate; the anchor is not in it.
+ * ignored) to `anchor`, the role's CA certificate, and checks it. The search is breadth-first
+ * and visits each intermediate once, so its cost stays quadratic in the chain's length whatever
+ * a client sends (certificates sharing one name and key all "issue" each other). A revoked or
+ * unusable intermediate is skipped, so a client may offer alternatives (an old and a new
+ * intermediate). The chain returned runs from the leaf to the last intermediate; the anchor is
+ * not in it.
  */
 export function verifyToAnchor(
   leaf: ParsedCertificate,
@@ -100,47 +104,35 @@ export function verifyToAnchor(
   context: VerifyContext,
   leafHandled: ReadonlySet<string>,
 ): Verification {
+  // A self-signed CA used as the client certificate itself (OpenSSL's `req -x509` marks its
+  // certificates CA:TRUE): byte-identical to the role's, which is as strong as pinning.
+  if (leaf.der.equals(anchor.der)) return verifyPinned(leaf, anchor, context, leafHandled);
   const anchorFailure = certificateFailure(anchor, 'issuer', context);
   if (anchorFailure !== null) return fail(`role certificate ${anchorFailure}`);
   const leafFailure = certificateFailure(leaf, 'leaf', context, leafHandled);
   if (leafFailure !== null) return fail(`client certificate ${leafFailure}`);
-  if (leaf.fingerprint === anchor.fingerprint) return fail('client certificate is the role CA');
 
-  const issued = memoIssued();
-  const unusable = new Map<string, string | null>();
-  const issuerFailure = (candidate: ParsedCertificate): string | null => {
-    if (!unusable.has(candidate.fingerprint)) {
-      unusable.set(candidate.fingerprint, certificateFailure(candidate, 'issuer', context));
-    }
-    return unusable.get(candidate.fingerprint) ?? null;
-  };
   let reason = 'client certificate does not chain to the role certificate';
-
-  const search = (path: readonly ParsedCertificate[]): readonly ParsedCertificate[] | null => {
+  const visited = new Set([leaf.fingerprint, anchor.fingerprint]);
+  const paths: (readonly ParsedCertificate[])[] = [[leaf]];
+  for (let next = 0; next < paths.length; next++) {
+    const path = paths[next] as readonly ParsedCertificate[];
     const current = path[path.length - 1] as ParsedCertificate;
-    if (issued(current, anchor)) {
+    if (current.isIssuedBy(anchor)) {
       const lengthFailure = pathLengthFailure([...path, anchor]);
-      if (lengthFailure === null) return path;
+      if (lengthFailure === null) return { ok: true, chain: path };
       reason = lengthFailure;
     }
-    if (path.length >= MAX_CHAIN_LENGTH) return null;
+    if (path.length >= MAX_CHAIN_LENGTH) continue;
     for (const candidate of intermediates) {
-      const seen = path.some((link) => link.fingerprint === candidate.fingerprint);
-      if (seen || candidate.fingerprint === anchor.fingerprint) continue;
-      if (!issued(current, candidate)) continue;
-      const failure = issuerFailure(candidate);
-      if (failure !== null) {
-        reason = `intermediate certificate ${failure}`;
-        continue;
-      }
-      const found = search([...path, candidate]);
-      if (found !== null) return found;
+      if (visited.has(candidate.fingerprint) || !current.isIssuedBy(candidate)) continue;
+      visited.add(candidate.fingerprint);
+      const failure = certificateFailure(candidate, 'issuer', context);
+      if (failure === null) paths.push([...path, candidate]);
+      else reason = `intermediate certificate ${failure}`;
     }
-    return null;
-  };
-
-  const chain = search([leaf]);
-  return chain === null ? fail(reason) : { ok: true, chain };
+  }
+  return fail(reason);
 }
 
 /**
@@ -157,20 +149,6 @@ function pathLengthFailure(chain: readonly ParsedCertificate[]): string | null {
     }
   }
   return null;
-}
-
-/** `isIssuedBy` with its signature checks memoised for one search. */
-function memoIssued(): (child: ParsedCertificate, issuer: ParsedCertificate) => boolean {
-  const known = new Map<string, boolean>();
-  return (child, issuer) => {
-    const key = `${child.fingerprint}:${issuer.fingerprint}`;
-    let result = known.get(key);
-    if (result === undefined) {
-      result = child.isIssuedBy(issuer);
-      known.set(key, result);
-    }
-    return result;
-  };
 }
 
 function fail(reason: string): Verification {

@@ -110,9 +110,11 @@ describe('cert auth login', () => {
       await refused(cert.login([issue({ issuer: below }), below]));
     });
 
-    it('refuses the role CA certificate presented as the client certificate', async () => {
+    it('accepts the role CA certificate itself as the client certificate', async () => {
+      // A self-signed certificate from `openssl req -x509` is marked CA:TRUE.
       await cert.role('web', root);
-      await refused(cert.login([root]));
+      assert.equal((await cert.login([root])).alias, 'web');
+      await refused(cert.login([issue({ cn: 'Root CA', ca: true })]));
     });
 
     it('refuses a leaf whose extended key usage excludes client authentication', async () => {
@@ -284,6 +286,25 @@ describe('cert auth login', () => {
     it('refuses a client certificate that is not PEM or not a certificate', async () => {
       await refused(cert.login(['not a certificate']));
       await refused(cert.login(['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----']));
+    });
+
+    it('bounds the chain search when every certificate "issues" every other', async () => {
+      // Same name and key: each of these passes the issuer check of each other one.
+      const keys = newKeys();
+      const tangle = Array.from({ length: 9 }, () => issue({ cn: 'Tangle', ca: true, keys }));
+      const leaf = issue({ issuer: tangle[0] });
+      const isIssuedBy = ParsedCertificate.prototype.isIssuedBy;
+      let checks = 0;
+      ParsedCertificate.prototype.isIssuedBy = function (this: ParsedCertificate, issuer) {
+        checks += 1;
+        return isIssuedBy.call(this, issuer);
+      };
+      try {
+        await refused(cert.login([leaf, ...tangle]));
+      } finally {
+        ParsedCertificate.prototype.isIssuedBy = isIssuedBy;
+      }
+      assert.ok(checks <= 10 * 10, `${checks} issuer checks for 10 certificates`);
     });
 
     it('refuses a chain longer than ten certificates', async () => {
