@@ -121,6 +121,11 @@ class CofferServer implements RunningServer {
       cluster: this.cluster,
       logger: this.log.child({ component: 'core' }),
       clusterName: config.clusterName,
+      lockout: {
+        threshold: config.userLockout.disabled ? Number.MAX_SAFE_INTEGER : config.userLockout.threshold,
+        windowMs: config.userLockout.counterResetMs,
+        durationMs: config.userLockout.durationMs,
+      },
       beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
     });
     this.cluster.setJoinAuthority(this.core);
@@ -278,13 +283,16 @@ class CofferServer implements RunningServer {
 /** The TLS settings of one API listener, from its files. */
 async function listenerTls(listener: ListenerConfig): Promise<VaultTlsOptions> {
   const tls = listener.tls!;
+  // Like Vault's listener: always ask for a client certificate (the cert auth method checks it
+  // against its own roles), require one only with tls_require_and_verify_client_cert.
   const options: VaultTlsOptions = {
     cert: await readPem(tls.certFile, 'tls_cert_file'),
     key: await readPem(tls.keyFile, 'tls_key_file'),
+    requestCert: true,
+    rejectUnauthorized: false,
   };
   if (tls.clientCaFile !== undefined) {
     options.ca = await readPem(tls.clientCaFile, 'tls_client_ca_file');
-    options.requestCert = true;
     options.rejectUnauthorized = tls.requireAndVerifyClientCert;
   }
   return options;
