@@ -15,6 +15,7 @@
  * (joins, HTTP, Raft node, storage), and {@link RunningServer.ended} settles with the exit status
  * the process should end with: 0 after a stop, 1 after the Raft node failed.
  */
+import { AUTH_METHODS, ENGINES } from './backends.js';
 import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -121,6 +122,8 @@ class CofferServer implements RunningServer {
       cluster: this.cluster,
       logger: this.log.child({ component: 'core' }),
       clusterName: config.clusterName,
+      engines: ENGINES,
+      authMethods: AUTH_METHODS,
       lockout: {
         threshold: config.userLockout.disabled ? Number.MAX_SAFE_INTEGER : config.userLockout.threshold,
         windowMs: config.userLockout.counterResetMs,

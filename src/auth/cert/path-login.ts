@@ -72,6 +72,7 @@ export function loginAuth(match: CertMatch): LoginAuth {
   };
   return {
     alias: role.name,
+    displayName: internal.displayName,
     token: role.token,
     metadata: {
       ...extensionMetadata(role, leaf),
