@@ -69,6 +69,7 @@ import { BarrierBackedStorage } from './storage-adapter.js';
 import { createSystemBackend } from './sys/system-backend.js';
 import { QUOTAS_PATH, RateLimiter, readQuotaTable, type QuotaTable } from './quotas.js';
 import { RequestReads } from './request-reads.js';
+import type { ResponseWrapper } from './wrapping.js';
 import { REPORTED_VERSION } from './version.js';
 
 export interface CoreOptions {
@@ -371,6 +372,11 @@ export class Core {
     const active = this.requireActive();
     const entry = await active.tokens.lookupByAccessor(accessor);
     return entry === null ? null : active.policies.acl(entry.policies);
+  }
+
+  /** Response wrapping (sys/wrapping paths). Throws `VaultSealedError` while sealed. */
+  wrapping(): ResponseWrapper {
+    return this.requireActive().wrapping;
   }
 
   /** The expiration manager (sys/leases paths). */
