@@ -15,6 +15,7 @@
  * (joins, HTTP, Raft node, storage), and {@link RunningServer.ended} settles with the exit status
  * the process should end with: 0 after a stop, 1 after the Raft node failed.
  */
+import { AUTH_METHODS, ENGINES } from './backends.js';
 import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -33,7 +34,8 @@ import { WsTransport } from '../raft/transport/ws-transport.js';
 import { LevelRaftStorage } from '../storage/level-raft-storage.js';
 import { InvalidRequestError } from '../logical/errors.js';
 import { Core } from '../vault/core.js';
-import type { ListenerConfig, ServerConfig } from './config-types.js';
+import type { AuditEnableConfig } from '../audit/types.js';
+import type { AuditDeviceConfig, ListenerConfig, ServerConfig } from './config-types.js';
 import { hostPort, RaftCluster } from './raft-cluster.js';
 import { ServerStartError } from './server-errors.js';
 import { JoinCoordinator, type JoinTarget } from './server-join.js';
@@ -125,6 +127,8 @@ class CofferServer implements RunningServer {
       cluster: this.cluster,
       logger: this.log.child({ component: 'core' }),
       clusterName: config.clusterName,
+      engines: ENGINES,
+      authMethods: AUTH_METHODS,
       lockout: {
         threshold: config.userLockout.disabled ? Number.MAX_SAFE_INTEGER : config.userLockout.threshold,
         windowMs: config.userLockout.counterResetMs,
@@ -132,6 +136,7 @@ class CofferServer implements RunningServer {
       },
       beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
       beforeInitialize: () => this.foundOnInit(),
+      configuredAudit: config.audit.map(auditEnableConfig),
     });
     this.cluster.setJoinAuthority(this.core);
   }
@@ -392,4 +397,16 @@ async function readVoteFloor(dataDir: string): Promise<number> {
     throw new ServerStartError(`${path.join(dataDir, JOIN_RECORD)} holds no valid voteFloor`);
   }
   return floor;
+}
+
+/**
+ * A configured `audit "file"` block as the core enables it: the options `sys/audit` takes,
+ * the mode written as octal as Vault writes it ("0600").
+ */
+export function auditEnableConfig(device: AuditDeviceConfig): AuditEnableConfig {
+  return {
+    type: device.type,
+    description: 'enabled from the server configuration',
+    options: { file_path: device.filePath, mode: device.mode.toString(8).padStart(4, '0') },
+  };
 }
