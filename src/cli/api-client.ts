@@ -153,6 +153,9 @@ export class ApiClient {
     const token = request.token ?? (request.unauthenticated ? undefined : settings.token);
     if (token !== undefined) headers['X-Vault-Token'] = token;
     if (settings.namespace !== undefined) headers['X-Vault-Namespace'] = settings.namespace;
+    if (settings.wrapTtl !== undefined && wraps(request.path)) {
+      headers['X-Vault-Wrap-TTL'] = settings.wrapTtl;
+    }
     if (payload !== undefined) {
       headers['Content-Type'] = request.contentType ?? payload.contentType;
       headers['Content-Length'] = String(payload.bytes.length);
@@ -241,4 +244,12 @@ function errorsOf(body: Buffer): string[] {
   if (parsed !== null && Array.isArray(parsed.errors)) return parsed.errors.map(String);
   const text = body.toString('utf8').trim();
   return text === '' ? [] : [text];
+}
+
+/**
+ * Whether `-wrap-ttl` applies to a request for `path`. Like Vault's CLI, never to the wrapping
+ * endpoints themselves, nor to the KV version preflight a `kv` command sends first.
+ */
+function wraps(path: string): boolean {
+  return !path.startsWith('sys/wrapping/') && !path.startsWith('sys/internal/ui/mounts');
 }

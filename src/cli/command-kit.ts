@@ -77,14 +77,15 @@ export function defineCommand<O extends object>(
   return command;
 }
 
-/** `-address`, `-ca-cert`, `-client-cert`, `-client-key`, `-tls-skip-verify` and output flags. */
+/** The connection flags (`-address`, `-ca-cert`, ..., `-wrap-ttl`) and the output flags. */
 function addClientOptions(command: Command): void {
   command
     .option('--address <url>', 'server address, like https://127.0.0.1:8200 (VAULT_ADDR)')
     .option('--ca-cert <file>', 'PEM file of the CA that signed the server (VAULT_CACERT)')
     .option('--client-cert <file>', 'PEM client certificate to present (VAULT_CLIENT_CERT)')
     .option('--client-key <file>', 'PEM key of the client certificate (VAULT_CLIENT_KEY)')
-    .option('--tls-skip-verify', 'do not verify the server certificate (VAULT_SKIP_VERIFY)');
+    .option('--tls-skip-verify', 'do not verify the server certificate (VAULT_SKIP_VERIFY)')
+    .option('--wrap-ttl <ttl>', 'have the response wrapped for this long (VAULT_WRAP_TTL)');
   addOutputOptions(command);
 }
 

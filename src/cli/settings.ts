@@ -24,6 +24,7 @@ export interface ClientFlags {
   readonly tlsSkipVerify?: boolean;
   readonly format?: string;
   readonly field?: string;
+  readonly wrapTtl?: string;
 }
 
 export interface ClientSettings {
@@ -40,6 +41,8 @@ export interface ClientSettings {
   readonly namespace?: string;
   readonly format: OutputFormat;
   readonly field?: string;
+  /** Ask the server to wrap responses for this long (`-wrap-ttl`, VAULT_WRAP_TTL): `5m`, `300`. */
+  readonly wrapTtl?: string;
 }
 
 /** `COFFER_<name>` if set, else `VAULT_<name>`; empty values count as unset. */
@@ -97,6 +100,7 @@ export function resolveSettings(flags: ClientFlags, env: Env): ClientSettings {
     namespace: namespace === undefined ? undefined : 'root',
     format: resolveFormat(flags, env),
     field: flags.field,
+    wrapTtl: flags.wrapTtl ?? envValue(env, 'WRAP_TTL'),
   };
 }
 

@@ -99,6 +99,20 @@ describe('coffer against a three-node cluster', function () {
     });
   });
 
+  describe('response wrapping', () => {
+    it('wraps a read with -wrap-ttl, and unwrap gives the secret once', async () => {
+      const wrapped = await shell.run(['kv', 'get', '-wrap-ttl=5m', 'secret/app']);
+      assert.match(ok(wrapped), /\nwrapping_token_ttl +5m\n/);
+      assert.ok(!wrapped.stdout.includes('s3cr3t'), wrapped.stdout);
+      const token = /\nwrapping_token +(\S+)\n/.exec(wrapped.stdout)?.[1];
+      assert.ok(token !== undefined, wrapped.stdout);
+      const unwrapped = await shell.run(['unwrap', '-field=data', token]);
+      assert.deepEqual(JSON.parse(ok(unwrapped)), { password: 's3cr3t', user: 'app' });
+      const again = await shell.run(['unwrap', token]);
+      assert.equal(again.status, 2, shown(again));
+    });
+  });
+
   describe('audit', () => {
     it("verifies the hash chain of the audit file the leader's device wrote", async () => {
       const file = path.join(shell.home, 'audit.log');

@@ -261,7 +261,8 @@ function registerKvMetadata(
 /** A read secret: KV v2 shows its path, metadata and data sections; v1 a plain table. */
 function printKvSecret(ctx: CommandContext, target: KvTarget, path: string, secret: Secret): void {
   const envelope = vaultEnvelope(secret);
-  if (target.version === 1) {
+  // A wrapped answer holds only the wrapping token (-wrap-ttl): shown as Vault's plain table.
+  if (target.version === 1 || secret.wrap_info) {
     ctx.out.print(envelope, () => secretTable(secret), secretFields(secret));
     return;
   }
@@ -281,6 +282,10 @@ function printKvSecret(ctx: CommandContext, target: KvTarget, path: string, secr
 
 /** After a write: v2 shows the new version's metadata, v1 a success line. */
 function printWritten(ctx: CommandContext, path: string, secret: Secret | null, v2 = false): void {
+  if (secret?.wrap_info) {
+    ctx.out.print(vaultEnvelope(secret), () => secretTable(secret), secretFields(secret));
+    return;
+  }
   if (!v2 || secret === null) {
     ctx.out.line(`Success! Data written to: ${path}`);
     return;
