@@ -23,7 +23,7 @@ export function renewPaths(context: TokenPathContext): PathDefinition[] {
     fields: FieldData,
   ): Promise<Response> => {
     const result = await context.store.renew(entry, fields.duration('increment'));
-    const response: Response = { auth: authInfo(clientToken, result.entry, context.now()) };
+    const response: Response = { auth: authInfo(clientToken, result.entry) };
     return result.warnings.length === 0 ? response : { ...response, warnings: result.warnings };
   };
 

@@ -131,7 +131,7 @@ export async function runPipeline(
     let response: Response | null;
     try {
       response = await target.backend.handleRequest({ ...target.request, sudo: entry.sudo });
-      response = await finish(state, deps, { request, target, caller, response });
+      response = await finish(state, { request, target, caller, response });
       if (login?.alias != null) await state.lockout.succeeded(login.mount.accessor, login.alias);
     } catch (err) {
       if (login !== null && err instanceof LoginFailedError) {
@@ -245,11 +245,10 @@ interface Finished {
  */
 async function finish(
   state: PipelineState,
-  deps: PipelineDeps,
   done: Finished,
 ): Promise<Response | null> {
   let response = done.response;
-  if (response?.login !== undefined) response = await issueLoginToken(state, deps, done, response.login);
+  if (response?.login !== undefined) response = await issueLoginToken(state, done, response.login);
   if (response?.secret !== undefined) {
     const { secret, ...rest } = response;
     const mount = done.target.mount;
@@ -276,7 +275,6 @@ async function finish(
 /** Creates the orphan token a login asked for, with its mount's TTLs as defaults and caps. */
 async function issueLoginToken(
   state: PipelineState,
-  deps: PipelineDeps,
   done: Finished,
   login: LoginAuth,
 ): Promise<Response> {
@@ -312,7 +310,7 @@ async function issueLoginToken(
   return {
     ...rest,
     ...(warnings.length > 0 ? { warnings } : {}),
-    auth: authInfo(created.clientToken, created.entry, deps.now()),
+    auth: authInfo(created.clientToken, created.entry),
   };
 }
 
