@@ -10,6 +10,7 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import { InvalidRequestError, StorageConditionFailedError } from '../logical/errors.js';
+import { LOCAL_CONNECTION, type ConnectionInfo } from '../logical/request.js';
 import type { StorageOp } from '../logical/storage.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { BatchSealer, openRandomSecret } from './batch-seal.js';
@@ -67,7 +68,7 @@ export class TokenStore {
   private readonly maxTtl: number;
   private readonly defaultTtl: number;
   private readonly revocation: RevokeContext;
-  private readonly onRenewLogin: ((entry: TokenEntry) => Promise<number>) | undefined;
+  private readonly onRenewLogin: TokenStoreOptions['onRenewLogin'];
 
   private constructor(
     private readonly records: TokenRecords,
@@ -286,7 +287,10 @@ export class TokenStore {
       policies,
       path: params.path,
       meta: Object.keys(params.meta).length === 0 ? null : params.meta,
-      displayName: `${params.mountName}-${params.login.alias}`.replace(DISPLAY_NAME_UNSAFE, '-'),
+      displayName: `${params.mountName}-${params.displayName ?? params.login.alias}`.replace(
+        DISPLAY_NAME_UNSAFE,
+        '-',
+      ),
       creationTime: Math.floor(now / 1000),
       creationTtl: ttl,
       ttl,
@@ -380,6 +384,7 @@ export class TokenStore {
   async renew(
     entry: TokenEntry,
     increment: number,
+    options: { connection?: ConnectionInfo } = {},
   ): Promise<{ entry: TokenEntry; warnings: string[] }> {
     if (entry.type === 'batch') throw new InvalidRequestError('batch tokens cannot be renewed');
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -394,7 +399,9 @@ export class TokenStore {
       const now = this.now();
       const role = current.role === '' ? undefined : await this.roles.get(current.role);
       const loginMax =
-        current.login === undefined ? 0 : await this.checkLoginRenewal(current);
+        current.login === undefined
+          ? 0
+          : await this.checkLoginRenewal(current, options.connection ?? LOCAL_CONNECTION);
       const result = calculateTtl({
         now,
         start: current.creationTime * 1000,
@@ -460,9 +467,9 @@ export class TokenStore {
   }
 
   /** The auth method's say on renewing a login token: its max TTL now (0 for none). */
-  private async checkLoginRenewal(entry: TokenEntry): Promise<number> {
+  private async checkLoginRenewal(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
     if (this.onRenewLogin === undefined) return entry.login?.maxTtl ?? 0;
-    return this.onRenewLogin(entry);
+    return this.onRenewLogin(entry, connection);
   }
 
   private async lookupBatch(token: string): Promise<TokenEntry | null> {

@@ -1,3 +1,5 @@
+import type { ConnectionInfo } from '../logical/request.js';
+
 /**
  * The shapes the token store shares with its backend and the core: a stored token, what a
  * caller may ask for when creating one, and a token role. Times are milliseconds on the cluster
@@ -81,6 +83,8 @@ export interface LoginTokenParams {
   readonly path: string;
   /** The mount's name for the display name: `userpass` gives `userpass-alice`. */
   readonly mountName: string;
+  /** The display name's second half; the alias when absent. */
+  readonly displayName?: string;
   readonly login: LoginRecord;
   readonly policies: readonly string[];
   readonly noDefaultPolicy: boolean;
@@ -189,7 +193,7 @@ export interface TokenStoreOptions {
    * method that issued it. Resolves to the max TTL in seconds now in force (0: no cap of its
    * own); rejecting refuses the renewal with that error.
    */
-  readonly onRenewLogin?: (entry: TokenEntry) => Promise<number>;
+  readonly onRenewLogin?: (entry: TokenEntry, connection: ConnectionInfo) => Promise<number>;
   /** Seconds; the system maximum TTL, 768h unless given. */
   readonly maxTtlSeconds?: number;
   /** Seconds; the TTL of a token that asks for none, the system maximum unless given. */

@@ -18,6 +18,7 @@ import { AUDIT_TABLE_KEY, AuditManager } from '../audit/manager.js';
 import { ExpirationManager } from '../leases/expiration-manager.js';
 import type { LeaseRecord } from '../leases/types.js';
 import type { Backend, BackendFactory } from '../logical/backend.js';
+import type { ConnectionInfo } from '../logical/request.js';
 import type { Storage } from '../logical/storage.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { createTokenBackend } from '../tokens/backend.js';
@@ -74,7 +75,7 @@ export interface ActiveStateDeps {
   /** The router in force when a lease is revoked (it may have been reloaded since). */
   readonly currentRouter: () => Router | null;
   /** Asks the auth method that issued a login token about its renewal (core.ts). */
-  readonly renewLogin: (entry: TokenEntry) => Promise<number>;
+  readonly renewLogin: (entry: TokenEntry, connection: ConnectionInfo) => Promise<number>;
 }
 
 /** Where an auth method's data lives behind the barrier. */

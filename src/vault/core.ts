@@ -23,7 +23,7 @@ import { createKvBackend, KV_MOUNT_TYPE } from '../engines/kv/index.js';
 import type { Backend, BackendFactory } from '../logical/backend.js';
 import { InvalidRequestError, VaultSealedError } from '../logical/errors.js';
 import { assertRequestPath } from '../logical/paths.js';
-import type { Operation, Request } from '../logical/request.js';
+import type { ConnectionInfo, Operation, Request } from '../logical/request.js';
 import type { Response } from '../logical/response.js';
 import type { Storage } from '../logical/storage.js';
 import type { PhysicalStore } from '../physical/types.js';
@@ -422,7 +422,7 @@ export class Core {
    * What a login token's auth method says to its renewal: the method's max TTL now, after the
    * method re-checked the login (renewLogin), or a rejection that refuses the renewal.
    */
-  private async renewLogin(entry: TokenEntry): Promise<number> {
+  private async renewLogin(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
     const login = entry.login;
     if (login === undefined) return 0;
     const active = this.requireActive();
@@ -433,7 +433,7 @@ export class Core {
     if (backend?.renewLogin !== undefined) {
       const fields = await backend.renewLogin(
         { alias: login.alias, metadata: entry.meta ?? {}, internal: login.internal, policies: entry.policies },
-        { remoteAddress: '127.0.0.1', tls: false, peerCertificates: [], peerCertificateVerified: false },
+        connection,
       );
       if (fields.maxTtl > 0) maxTtl = maxTtl > 0 ? Math.min(maxTtl, fields.maxTtl) : fields.maxTtl;
     }
@@ -789,7 +789,7 @@ export class Core {
       engines: this.engines,
       authMethods: this.authMethods,
       currentRouter: () => this.active?.router ?? null,
-      renewLogin: (entry) => this.renewLogin(entry),
+      renewLogin: (entry, connection) => this.renewLogin(entry, connection),
     };
   }
 

@@ -287,6 +287,7 @@ async function issueLoginToken(
   const created = await state.tokens.createLogin({
     path: done.request.path,
     mountName: mount.path.slice('auth/'.length, -1).replaceAll('/', '-'),
+    ...(login.displayName === undefined ? {} : { displayName: login.displayName }),
     login: {
       mountAccessor: mount.accessor,
       alias: login.alias,
