@@ -8,7 +8,8 @@ import nodeVault from 'node-vault';
 import type { TestNode } from '../cluster/support.js';
 import { startConformanceCluster, type ConformanceCluster } from './support.js';
 
-type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- node-vault answers are untyped JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- node-vault answers untyped JSON
+type Body = Record<string, any>;
 
 /** Whether a node-vault call failed with this HTTP status. */
 const status = (code: number) => (err: { response?: { statusCode: number } }) =>
@@ -88,7 +89,9 @@ describe('node-vault against a three-node cluster', function () {
         await api.unmount({ mount_point: `${v1}-moved` });
         await api.unmount({ mount_point: v2 });
         const after = (await other.mounts()) as Body;
-        for (const gone of [`${v1}/`, `${v1}-moved/`, `${v2}/`]) assert.equal(after.data[gone], undefined);
+        for (const gone of [`${v1}/`, `${v1}-moved/`, `${v2}/`]) {
+          assert.equal(after.data[gone], undefined);
+        }
       });
 
       it('writes, reads, lists (LIST and ?list=1) and deletes KV v1 secrets', async () => {
@@ -99,14 +102,14 @@ describe('node-vault against a three-node cluster', function () {
         assert.deepEqual(((await other.read(`${mount}/app/db`)) as Body).data, { password: 'p1' });
         const listed = (await other.list(`${mount}/app`)) as Body;
         assert.deepEqual([...listed.data.keys].sort(), ['api', 'db']);
-        const byQuery = (await client(otherNode, c.rootToken, { list: 'query' }).list(mount)) as Body;
-        assert.deepEqual(byQuery.data.keys, ['app/']);
+        const byQuery = client(otherNode, c.rootToken, { list: 'query' });
+        assert.deepEqual(((await byQuery.list(mount)) as Body).data.keys, ['app/']);
         await api.delete(`${mount}/app/db`);
         await assert.rejects(other.read(`${mount}/app/db`), status(404));
         await api.unmount({ mount_point: mount });
       });
 
-      it('versions KV v2 secrets: cas, versions, patch, delete, undelete, destroy, metadata', async () => {
+      it('versions KV v2: cas, versions, patch, delete, undelete, destroy, metadata', async () => {
         const key = `nv-app-${tag}`;
         const data = `secret/data/${key}`;
         await api.write(data, { data: { user: 'svc', pw: 'p1' } });
@@ -134,7 +137,8 @@ describe('node-vault against a three-node cluster', function () {
         await api.destroySecretVersions({ path: key, versions: [1] });
         await assert.rejects(other.read(`${data}?version=1`), status(404));
 
-        await api.write(`secret/metadata/${key}`, { max_versions: 4, custom_metadata: { team: 'a' } });
+        const settings = { max_versions: 4, custom_metadata: { team: 'a' } };
+        await api.write(`secret/metadata/${key}`, settings);
         const meta = ((await other.read(`secret/metadata/${key}`)) as Body).data;
         assert.equal(meta.current_version, 3);
         assert.equal(meta.max_versions, 4);
@@ -207,11 +211,12 @@ describe('node-vault against a three-node cluster', function () {
       });
 
       it('revokes a parent token’s children with it, and spares orphans', async () => {
-        const parent = (await createToken({ policies: ['root'], ttl: '1h' })).client_token as string;
+        const parentAuth = await createToken({ policies: ['root'], ttl: '1h' });
+        const parent = parentAuth.client_token as string;
         const childClient = client(viaNode, parent);
         const child = ((await childClient.tokenCreate({ ttl: '30m' })) as Body).auth.client_token;
-        const orphanAuth = ((await client(viaNode, parent).tokenCreateOrphan({ ttl: '1h' })) as Body)
-          .auth;
+        const orphaned = await client(viaNode, parent).tokenCreateOrphan({ ttl: '1h' });
+        const orphanAuth = (orphaned as Body).auth;
         assert.equal(orphanAuth.orphan, true);
         await api.tokenRevoke({ token: parent });
         await assert.rejects(client(otherNode, parent).tokenLookupSelf(), status(403));
@@ -233,7 +238,8 @@ describe('node-vault against a three-node cluster', function () {
         assert.equal(fresh.length, 1);
         const leaseId = `auth/token/create/${fresh[0]}`;
 
-        const looked = ((await other.write('sys/leases/lookup', { lease_id: leaseId })) as Body).data;
+        const lookup = await other.write('sys/leases/lookup', { lease_id: leaseId });
+        const looked = (lookup as Body).data;
         assert.equal(looked.id, leaseId);
         assert.ok(looked.ttl > 3500 && looked.ttl <= 3600, String(looked.ttl));
         await assert.rejects(api.renew({ lease_id: leaseId }), status(400));
@@ -241,7 +247,7 @@ describe('node-vault against a three-node cluster', function () {
         await assert.rejects(client(otherNode, token).tokenLookupSelf(), status(403));
       });
 
-      it('enables a file audit device whose lines hold hashes, not secrets, and disables it', async () => {
+      it('enables a file audit device that logs hashes, not secrets, and disables it', async () => {
         const name = `nv-audit-${tag}`;
         const file = path.join(scratch, `${name}.log`);
         await api.enableAudit({ name, type: 'file', options: { file_path: file } });
