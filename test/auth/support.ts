@@ -64,12 +64,15 @@ export interface AuthHarness<B extends AuthBackend = AuthBackend> {
 /** The harness clock starts here: 2024-01-01T00:00:00Z. */
 export const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 
-/** A fresh mount of the backend `build` makes, at `auth/<mountName>/`. */
+/**
+ * A fresh mount of the backend `build` makes, at `auth/<mountName>/`. Pass another harness's
+ * `storage` to get a second backend on the same data, as another node's would be.
+ */
 export function authHarness<B extends AuthBackend>(
   build: (context: BackendContext) => B,
   mountName: string,
+  storage = new GatedStorage(),
 ): AuthHarness<B> {
-  const storage = new GatedStorage();
   const clock = { now: T0 };
   const backend = build({
     storage,
