@@ -63,13 +63,10 @@ export function rolePaths(
   const write = async (request: Request, fields: FieldData): Promise<null> => {
     const name = nameOf(fields);
     assertValidRoleName(name);
-    let previous: StoredRole | undefined;
-    const role = await roles.edit(name, (current) => {
-      previous = current;
-      return applyRoleWrite(request, fields, current ?? newRole(name), current === undefined);
-    });
-    if (previous !== undefined && previous.roleId !== role.roleId) aliases.forget(previous.roleId);
-    aliases.remember(role.roleId, role.name);
+    const edited = await roles.edit(name, (current) =>
+      applyRoleWrite(request, fields, current ?? newRole(name), current === undefined),
+    );
+    noteRoleId(aliases, edited);
     return null;
   };
 
@@ -91,14 +88,11 @@ export function rolePaths(
     if (roleId === undefined) {
       throw new InvalidRequestError('missing role_id', { field: 'role_id' });
     }
-    let previous: StoredRole | undefined;
-    const role = await roles.edit(name, (current) => {
+    const edited = await roles.edit(name, (current) => {
       if (current === undefined) throw roleMissing(name);
-      previous = current;
       return { ...current, roleId };
     });
-    if (previous !== undefined && previous.roleId !== role.roleId) aliases.forget(previous.roleId);
-    aliases.remember(role.roleId, role.name);
+    noteRoleId(aliases, edited);
     return null;
   };
 
@@ -135,6 +129,15 @@ export function nameOf(fields: FieldData): string {
 /** The 400 for a sub-path of a role that does not exist. */
 export function roleMissing(name: string): InvalidRequestError {
   return new InvalidRequestError(`role "${name}" does not exist`, { role: name });
+}
+
+/** Keeps the login alias hints in step with a role's role_id after an edit. */
+function noteRoleId(
+  aliases: RoleIdAliases,
+  { before, after }: { before: StoredRole | undefined; after: StoredRole },
+): void {
+  if (before !== undefined && before.roleId !== after.roleId) aliases.forget(before.roleId);
+  aliases.remember(after.roleId, after.name);
 }
 
 /** A role as it is before a create applies the request: Vault's defaults and fresh IDs. */

@@ -81,7 +81,7 @@ export class RoleStore {
 
   /**
    * Stores what `change` makes of the current role (undefined when there is none) and resolves
-   * to it, moving the role_id index entry when the role_id changes. `change` may throw to refuse
+   * to the role before and after, moving the role_id index entry when the role_id changes. `change` may throw to refuse
    * the edit, and is re-run on the newer role when a concurrent edit wins.
    *
    * @throws InvalidRequestError (400) when another role holds the new role_id.
@@ -90,7 +90,7 @@ export class RoleStore {
   async edit(
     canonical: string,
     change: (current: StoredRole | undefined) => StoredRole,
-  ): Promise<StoredRole> {
+  ): Promise<{ before: StoredRole | undefined; after: StoredRole }> {
     const path = ROLE_PREFIX + canonical;
     for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
       const bytes = await this.storage.get(path);
@@ -117,7 +117,7 @@ export class RoleStore {
 
       try {
         await this.storage.batch(ops);
-        return next;
+        return { before: current, after: next };
       } catch (err) {
         if (!(err instanceof StorageConditionFailedError)) throw err;
         if (err.index === 1) {

@@ -184,6 +184,20 @@ describe('AppRole roles', () => {
       assert.notEqual((await ar.call('read', 'role/two/role-id'))?.data?.role_id, 'taken');
     });
 
+    it('gives a role ID to only one of two roles claiming it at once', async () => {
+      await ar.role('first'); // makes the mount's HMAC key, so only the two claims write below
+      ar.storage.holdBatches(2);
+      const results = await Promise.allSettled([
+        ar.call('update', 'role/one', { role_id: 'contested' }),
+        ar.call('update', 'role/two', { role_id: 'contested' }),
+      ]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const holders = await Promise.all(
+        ['one', 'two'].map(async (name) => (await ar.call('read', `role/${name}/role-id`))?.data),
+      );
+      assert.deepEqual(holders.filter((data) => data?.role_id === 'contested').length, 1);
+    });
+
     it('frees the old role ID for another role once it is replaced', async () => {
       await ar.role('one', { role_id: 'first' });
       await ar.call('update', 'role/one/role-id', { role_id: 'second' });
