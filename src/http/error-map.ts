@@ -35,6 +35,9 @@ export const ERROR_TABLE: Readonly<Record<string, ErrorRow>> = {
   vault_sealed: SEALED,
   no_active_node: { status: 503, message: 'no active node is known; retry later', retryAfter: 1 },
 
+  // src/logical/auth-method.ts
+  login_failed: { status: 400 },
+
   // src/policy/errors.ts
   invalid_policy: { status: 400 },
 

@@ -82,7 +82,8 @@ export class Forwarding {
       body: body ?? new Uint8Array(0),
       remoteAddress: connection.remoteAddress,
       tls: connection.tls,
-      peerCertificates: connection.peerCertificateVerified ? connection.peerCertificates : [],
+      peerCertificates: connection.peerCertificates,
+      peerCertificateVerified: connection.peerCertificateVerified,
     };
     let answer: ForwardedResponse;
     try {
@@ -122,7 +123,7 @@ export class Forwarding {
       remoteAddress: request.remoteAddress,
       tls: request.tls,
       peerCertificates: [...request.peerCertificates],
-      peerCertificateVerified: request.peerCertificates.length > 0,
+      peerCertificateVerified: request.peerCertificateVerified,
     });
     try {
       const headers = endToEnd(request.headers) as Record<string, string | string[]>;

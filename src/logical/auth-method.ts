@@ -52,6 +52,8 @@ export interface LoginAuth {
    * lockout counters are kept under it.
    */
   readonly alias: string;
+  /** What the token's display name shows after `<mount>-`; the alias when absent. */
+  readonly displayName?: string;
   readonly token: TokenFields;
   /** Shown in the `auth.metadata` block and stored on the token. */
   readonly metadata: Readonly<Record<string, string>>;

@@ -21,6 +21,7 @@ export const TOP_LEVEL: SectionKeys = {
     'pid_file',
     'cluster_tls',
     'audit',
+    'user_lockout',
   ],
   vaultOnly: [
     'backend',
@@ -53,7 +54,6 @@ export const TOP_LEVEL: SectionKeys = {
     'enable_response_header_raft_node_id',
     'detect_deadlocks',
     'experiments',
-    'user_lockout',
     'imprecise_lease_role_tracking',
     'administrative_namespace_path',
   ],
@@ -140,6 +140,12 @@ export const TCP_LISTENER: SectionKeys = {
 };
 
 export const CLUSTER_TLS: SectionKeys = { known: ['ca_file', 'cert_file', 'key_file'] };
+
+/** `user_lockout "all" { ... }`: login lockout (src/vault/lockout.ts). */
+export const USER_LOCKOUT: SectionKeys = {
+  known: ['lockout_threshold', 'lockout_duration', 'lockout_counter_reset', 'disable_lockout'],
+  vaultOnly: [],
+};
 
 export const FILE_AUDIT: SectionKeys = {
   known: ['file_path', 'mode'],

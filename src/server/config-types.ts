@@ -66,6 +66,20 @@ export interface ServerConfig {
   readonly clusterTls: ClusterTlsConfig | undefined;
   /** Every `audit "file" { ... }` block, enabled at startup. */
   readonly audit: readonly AuditDeviceConfig[];
+  /** `user_lockout "all" { ... }`; Vault's defaults (5 failures, 15 minutes) when absent. */
+  readonly userLockout: UserLockoutConfig;
+}
+
+/**
+ * `user_lockout "all" { lockout_threshold, lockout_duration, lockout_counter_reset,
+ * disable_lockout }`: after `threshold` failed logins of one user within `counterResetMs`, its
+ * logins are refused for `durationMs`.
+ */
+export interface UserLockoutConfig {
+  readonly threshold: number;
+  readonly durationMs: number;
+  readonly counterResetMs: number;
+  readonly disabled: boolean;
 }
 
 /** `storage "raft" { ... }`. */

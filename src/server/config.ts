@@ -31,6 +31,7 @@ import type {
   RaftStorageConfig,
   RetryJoinConfig,
   ServerConfig,
+  UserLockoutConfig,
 } from './config-types.js';
 import { CONFIG_DEFAULTS, LOG_LEVELS } from './config-types.js';
 import {
@@ -42,6 +43,7 @@ import {
   RETRY_JOIN,
   TCP_LISTENER,
   TOP_LEVEL,
+  USER_LOCKOUT,
 } from './config-keys.js';
 import { formatHostPort, isWildcardHost, parseHostPort } from './config-values.js';
 
@@ -110,6 +112,7 @@ interface ConfigFragment {
   readonly listeners: readonly Sourced<ListenerConfig>[];
   readonly audit: readonly AuditDeviceConfig[];
   readonly clusterTls: ClusterTlsConfig | undefined;
+  readonly userLockout: UserLockoutConfig | undefined;
   readonly settings: Settings;
 }
 
@@ -157,7 +160,23 @@ async function parseFragment(filename: string, text: string): Promise<ConfigFrag
     .blocks('audit', 1, (labels) => (labels[0] === 'file' ? FILE_AUDIT : undefined))
     .map(readAudit);
 
-  return { root, storage, listeners, audit, clusterTls, settings: readSettings(root) };
+  const lockoutBlocks = root.blocks('user_lockout', 1, (labels) =>
+    labels[0] === 'all' ? USER_LOCKOUT : undefined,
+  );
+  if (lockoutBlocks.length > 1) {
+    lockoutBlocks[1].fail(undefined, 'user_lockout may be defined only once');
+  }
+  const userLockout = lockoutBlocks.map(readUserLockout)[0];
+
+  return {
+    root,
+    storage,
+    listeners,
+    audit,
+    clusterTls,
+    userLockout,
+    settings: readSettings(root),
+  };
 }
 
 function readSettings(root: ConfigSection): Settings {
@@ -306,6 +325,29 @@ function readClusterTls(section: ConfigSection): ClusterTlsConfig {
   };
 }
 
+/** Vault's lockout defaults: 5 failures within 15 minutes lock a user for 15 minutes. */
+export const DEFAULT_USER_LOCKOUT: UserLockoutConfig = {
+  threshold: 5,
+  durationMs: 15 * 60_000,
+  counterResetMs: 15 * 60_000,
+  disabled: false,
+};
+
+function readUserLockout(section: ConfigSection): UserLockoutConfig {
+  if (section.labels[0] !== 'all') {
+    const label = JSON.stringify(section.labels[0]);
+    section.fail(undefined, `unsupported user_lockout ${label} (Coffer supports "all")`);
+  }
+  return {
+    threshold:
+      section.integer('lockout_threshold', 1, 1_000_000) ?? DEFAULT_USER_LOCKOUT.threshold,
+    durationMs: section.duration('lockout_duration') ?? DEFAULT_USER_LOCKOUT.durationMs,
+    counterResetMs:
+      section.duration('lockout_counter_reset') ?? DEFAULT_USER_LOCKOUT.counterResetMs,
+    disabled: section.boolean('disable_lockout') ?? false,
+  };
+}
+
 function readAudit(section: ConfigSection): AuditDeviceConfig {
   if (section.labels[0] !== 'file') {
     const type = JSON.stringify(section.labels[0]);
@@ -377,6 +419,9 @@ function mergeFragments(source: string, fragments: readonly ConfigFragment[]): S
     pidFile: setting('pidFile'),
     clusterTls,
     audit: fragments.flatMap((fragment) => fragment.audit),
+    userLockout:
+      fragments.map((fragment) => fragment.userLockout).findLast((block) => block !== undefined) ??
+      DEFAULT_USER_LOCKOUT,
   };
 }
 

@@ -32,6 +32,7 @@ export function encodeForwardedRequest(request: ForwardedRequest): Uint8Array {
     remoteAddress: request.remoteAddress,
     tls: request.tls,
     peerCertificates: request.peerCertificates,
+    peerCertificateVerified: request.peerCertificateVerified,
   }) as Uint8Array;
 }
 
@@ -39,6 +40,7 @@ export function encodeForwardedRequest(request: ForwardedRequest): Uint8Array {
 export function decodeForwardedRequest(bytes: Uint8Array): ForwardedRequest {
   const value = unpack(bytes);
   const { method, url, headers, body, remoteAddress, tls, peerCertificates } = value;
+  const verified: unknown = value.peerCertificateVerified ?? false;
   if (
     typeof method !== 'string' ||
     typeof url !== 'string' ||
@@ -47,11 +49,21 @@ export function decodeForwardedRequest(bytes: Uint8Array): ForwardedRequest {
     typeof remoteAddress !== 'string' ||
     typeof tls !== 'boolean' ||
     !Array.isArray(peerCertificates) ||
-    !peerCertificates.every((pem) => typeof pem === 'string')
+    !peerCertificates.every((pem) => typeof pem === 'string') ||
+    typeof verified !== 'boolean'
   ) {
     throw new InvalidRequestError('malformed forwarded request');
   }
-  return { method, url, headers, body, remoteAddress, tls, peerCertificates };
+  return {
+    method,
+    url,
+    headers,
+    body,
+    remoteAddress,
+    tls,
+    peerCertificates,
+    peerCertificateVerified: verified,
+  };
 }
 
 export function encodeForwardedResponse(response: ForwardedResponse): Uint8Array {

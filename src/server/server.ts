@@ -15,6 +15,7 @@
  * (joins, HTTP, Raft node, storage), and {@link RunningServer.ended} settles with the exit status
  * the process should end with: 0 after a stop, 1 after the Raft node failed.
  */
+import { AUTH_METHODS, ENGINES } from './backends.js';
 import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -121,6 +122,13 @@ class CofferServer implements RunningServer {
       cluster: this.cluster,
       logger: this.log.child({ component: 'core' }),
       clusterName: config.clusterName,
+      engines: ENGINES,
+      authMethods: AUTH_METHODS,
+      lockout: {
+        threshold: config.userLockout.disabled ? Number.MAX_SAFE_INTEGER : config.userLockout.threshold,
+        windowMs: config.userLockout.counterResetMs,
+        durationMs: config.userLockout.durationMs,
+      },
       beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
     });
     this.cluster.setJoinAuthority(this.core);
@@ -278,13 +286,16 @@ class CofferServer implements RunningServer {
 /** The TLS settings of one API listener, from its files. */
 async function listenerTls(listener: ListenerConfig): Promise<VaultTlsOptions> {
   const tls = listener.tls!;
+  // Like Vault's listener: always ask for a client certificate (the cert auth method checks it
+  // against its own roles), require one only with tls_require_and_verify_client_cert.
   const options: VaultTlsOptions = {
     cert: await readPem(tls.certFile, 'tls_cert_file'),
     key: await readPem(tls.keyFile, 'tls_key_file'),
+    requestCert: true,
+    rejectUnauthorized: false,
   };
   if (tls.clientCaFile !== undefined) {
     options.ca = await readPem(tls.clientCaFile, 'tls_client_ca_file');
-    options.requestCert = true;
     options.rejectUnauthorized = tls.requireAndVerifyClientCert;
   }
   return options;

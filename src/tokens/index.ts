@@ -10,6 +10,8 @@ export {
   LAST_USE_SPENT,
   type CreatedToken,
   type CreateTokenParams,
+  type LoginRecord,
+  type LoginTokenParams,
   type RoleTokenType,
   type TidyResult,
   type TokenEntry,

@@ -21,8 +21,12 @@ export function renewPaths(context: TokenPathContext): PathDefinition[] {
     clientToken: string,
     entry: TokenEntry,
     fields: FieldData,
+    request: Request,
   ): Promise<Response> => {
-    const result = await context.store.renew(entry, fields.duration('increment'));
+    // A login token's method re-checks the login against the connection renewing it.
+    const result = await context.store.renew(entry, fields.duration('increment'), {
+      connection: request.connection,
+    });
     const response: Response = { auth: authInfo(clientToken, result.entry, context.now()) };
     return result.warnings.length === 0 ? response : { ...response, warnings: result.warnings };
   };
@@ -33,17 +37,17 @@ export function renewPaths(context: TokenPathContext): PathDefinition[] {
     if (token === '') throw new InvalidRequestError('missing token');
     const entry = await context.store.lookup(token, { inFlight: token === request.clientToken });
     if (entry === null) throw new InvalidRequestError('token not found');
-    return renewed(token, entry, fields);
+    return renewed(token, entry, fields, request);
   };
   const renewSelf = async (request: Request, fields: FieldData): Promise<Response> => {
     const entry = await callerEntry(context, request);
-    return renewed(request.clientToken ?? '', entry, fields);
+    return renewed(request.clientToken ?? '', entry, fields, request);
   };
   const renewAccessor = async (request: Request, fields: FieldData): Promise<Response> => {
     await callerEntry(context, request);
     const entry = await context.store.lookupByAccessor(fields.string('accessor'));
     if (entry === null) throw new InvalidRequestError('invalid accessor');
-    return renewed('', entry, fields);
+    return renewed('', entry, fields, request);
   };
 
   return [

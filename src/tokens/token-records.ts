@@ -110,6 +110,7 @@ export class TokenRecords {
       entityId: raw.entityId ?? '',
       boundCidrs: raw.boundCidrs ?? [],
       ...(raw.revoking === true ? { revoking: true } : {}),
+      ...(raw.login === undefined ? {} : { login: raw.login }),
     };
   }
 

@@ -10,11 +10,12 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import { InvalidRequestError, StorageConditionFailedError } from '../logical/errors.js';
+import { LOCAL_CONNECTION, type ConnectionInfo } from '../logical/request.js';
 import type { StorageOp } from '../logical/storage.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { BatchSealer, openRandomSecret } from './batch-seal.js';
 import { TokenContentionError } from './errors.js';
-import { ROOT_POLICY, resolvePolicies } from './token-policies.js';
+import { DEFAULT_POLICY, ROOT_POLICY, resolvePolicies, sanitizePolicies } from './token-policies.js';
 import {
   BATCH_KEY_PATH,
   SALT_BYTES,
@@ -36,6 +37,7 @@ import {
   LAST_USE_SPENT,
   type CreatedToken,
   type CreateTokenParams,
+  type LoginTokenParams,
   type TidyResult,
   type TokenEntry,
   type TokenRole,
@@ -66,6 +68,7 @@ export class TokenStore {
   private readonly maxTtl: number;
   private readonly defaultTtl: number;
   private readonly revocation: RevokeContext;
+  private readonly onRenewLogin: TokenStoreOptions['onRenewLogin'];
 
   private constructor(
     private readonly records: TokenRecords,
@@ -77,6 +80,7 @@ export class TokenStore {
     this.log = options.logger ?? silentLogger;
     this.maxTtl = options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
     this.defaultTtl = Math.min(options.defaultTtlSeconds ?? this.maxTtl, this.maxTtl);
+    this.onRenewLogin = options.onRenewLogin;
     this.revocation = {
       records,
       logger: this.log,
@@ -255,6 +259,73 @@ export class TokenStore {
   }
 
   /**
+   * Creates the orphan token an auth method's login asked for (auth-method.ts): policies plus
+   * `default` unless left off, the TTL asked for or the default, capped by the method's max,
+   * the explicit max and the system max; a period renews with no cap but the explicit max.
+   * Throws `InvalidRequestError` (400) for a batch token that is periodic or limited in uses.
+   */
+  async createLogin(params: LoginTokenParams): Promise<CreatedToken> {
+    const now = this.now();
+    // A login is no child: the method's policies are the token's, never root.
+    const asked = params.policies.filter((policy) => policy.trim().toLowerCase() !== ROOT_POLICY);
+    const policies = sanitizePolicies(params.noDefaultPolicy ? asked : [...asked, DEFAULT_POLICY]);
+    if (params.type === 'batch' && (params.period > 0 || params.numUses > 0)) {
+      throw new InvalidRequestError('batch tokens cannot be periodic or have a use limit');
+    }
+    const { ttl, warnings } = calculateTtl({
+      now,
+      start: now,
+      requested: params.ttl,
+      fallback: this.defaultTtl,
+      systemMax: this.maxTtl,
+      roleMax: params.maxTtl,
+      explicitMax: params.explicitMaxTtl,
+      period: params.period,
+    });
+    const draft: Omit<TokenEntry, 'hashedId'> = {
+      accessor: params.type === 'service' ? newAccessor() : '',
+      policies,
+      path: params.path,
+      meta: Object.keys(params.meta).length === 0 ? null : params.meta,
+      displayName: `${params.mountName}-${params.displayName ?? params.login.alias}`.replace(
+        DISPLAY_NAME_UNSAFE,
+        '-',
+      ),
+      creationTime: Math.floor(now / 1000),
+      creationTtl: ttl,
+      ttl,
+      expireTime: ttl === 0 ? 0 : now + ttl * 1000,
+      lastRenewalTime: null,
+      explicitMaxTtl: params.explicitMaxTtl,
+      period: params.period,
+      numUses: params.numUses,
+      renewable: params.type === 'service' && ttl > 0,
+      orphan: true,
+      parent: '',
+      type: params.type,
+      role: '',
+      entityId: '',
+      boundCidrs: params.boundCidrs,
+      login: params.login,
+    };
+    if (params.type === 'batch') {
+      const clientToken = this.sealer.seal(draft);
+      return { clientToken, entry: { ...draft, hashedId: this.records.hashId(clientToken) }, warnings };
+    }
+    const clientToken = newServiceTokenId();
+    const entry: TokenEntry = { ...draft, hashedId: this.records.hashId(clientToken) };
+    await this.trackExpiry(entry);
+    try {
+      await this.writeCreated(entry);
+    } catch (err) {
+      if (entry.expireTime !== 0) await this.revocation.expiry?.untrack(tokenLeaseId(entry));
+      throw err;
+    }
+    this.log.debug({ accessor: entry.accessor, path: entry.path }, 'login token created');
+    return { clientToken, entry, warnings };
+  }
+
+  /**
    * Creates a root token (policy `root`, no expiry, orphan) and returns its id: the only moment
    * the id exists in clear.
    */
@@ -313,6 +384,7 @@ export class TokenStore {
   async renew(
     entry: TokenEntry,
     increment: number,
+    options: { connection?: ConnectionInfo } = {},
   ): Promise<{ entry: TokenEntry; warnings: string[] }> {
     if (entry.type === 'batch') throw new InvalidRequestError('batch tokens cannot be renewed');
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -326,13 +398,17 @@ export class TokenStore {
       }
       const now = this.now();
       const role = current.role === '' ? undefined : await this.roles.get(current.role);
+      const loginMax =
+        current.login === undefined
+          ? 0
+          : await this.checkLoginRenewal(current, options.connection ?? LOCAL_CONNECTION);
       const result = calculateTtl({
         now,
         start: current.creationTime * 1000,
         requested: increment,
         fallback: current.creationTtl,
         systemMax: this.maxTtl,
-        roleMax: role?.tokenMaxTtl ?? 0,
+        roleMax: smallestPositive(role?.tokenMaxTtl ?? 0, loginMax),
         explicitMax: current.explicitMaxTtl,
         period: current.period,
       });
@@ -388,6 +464,12 @@ export class TokenStore {
   /** Removes index records that point at missing tokens; see {@link tidyTokens}. */
   async tidy(): Promise<TidyResult> {
     return tidyTokens(this.revocation);
+  }
+
+  /** The auth method's say on renewing a login token: its max TTL now (0 for none). */
+  private async checkLoginRenewal(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
+    if (this.onRenewLogin === undefined) return entry.login?.maxTtl ?? 0;
+    return this.onRenewLogin(entry, connection);
   }
 
   private async lookupBatch(token: string): Promise<TokenEntry | null> {

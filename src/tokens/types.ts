@@ -1,3 +1,5 @@
+import type { ConnectionInfo } from '../logical/request.js';
+
 /**
  * The shapes the token store shares with its backend and the core: a stored token, what a
  * caller may ask for when creating one, and a token role. Times are milliseconds on the cluster
@@ -61,6 +63,40 @@ export interface TokenEntry {
   readonly boundCidrs: readonly string[];
   /** Set while the token's subtree is being revoked: it answers no lookup and gains no child. */
   readonly revoking?: boolean;
+  /** For a token an auth method's login issued: what renewing it asks that method again. */
+  readonly login?: LoginRecord;
+}
+
+/** What a login token keeps of its login (behind the barrier, never shown). */
+export interface LoginRecord {
+  /** The accessor of the auth mount that issued it. */
+  readonly mountAccessor: string;
+  readonly alias: string;
+  readonly internal: Readonly<Record<string, unknown>>;
+  /** Seconds; the method's max TTL at login, 0 for the system's. */
+  readonly maxTtl: number;
+}
+
+/** What an auth method's login asks the token store for: an orphan token, no parent. */
+export interface LoginTokenParams {
+  /** The login request's path (`auth/userpass/login/alice`). */
+  readonly path: string;
+  /** The mount's name for the display name: `userpass` gives `userpass-alice`. */
+  readonly mountName: string;
+  /** The display name's second half; the alias when absent. */
+  readonly displayName?: string;
+  readonly login: LoginRecord;
+  readonly policies: readonly string[];
+  readonly noDefaultPolicy: boolean;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly type: TokenType;
+  /** Seconds, 0 for the defaults: the mount's default TTL and the system max. */
+  readonly ttl: number;
+  readonly maxTtl: number;
+  readonly explicitMaxTtl: number;
+  readonly period: number;
+  readonly numUses: number;
+  readonly boundCidrs: readonly string[];
 }
 
 /** {@link TokenEntry.numUses} of a token whose last allowed use is in flight. */
@@ -152,6 +188,12 @@ export interface TokenStoreOptions {
    * stays unusable) and makes the revocation reject, so it can be retried.
    */
   readonly onRevoke?: (entries: readonly TokenEntry[]) => Promise<void>;
+  /**
+   * Called before a login token ({@link TokenEntry.login}) is renewed: the core asks the auth
+   * method that issued it. Resolves to the max TTL in seconds now in force (0: no cap of its
+   * own); rejecting refuses the renewal with that error.
+   */
+  readonly onRenewLogin?: (entry: TokenEntry, connection: ConnectionInfo) => Promise<number>;
   /** Seconds; the system maximum TTL, 768h unless given. */
   readonly maxTtlSeconds?: number;
   /** Seconds; the TTL of a token that asks for none, the system maximum unless given. */

@@ -91,8 +91,14 @@ export interface ForwardedRequest {
   readonly remoteAddress: string;
   /** True when the client reached the standby over TLS. */
   readonly tls: boolean;
-  /** The verified client certificate chain, PEM, leaf first; empty when there was none. */
+  /**
+   * The client certificate chain the standby's TLS handshake received, PEM, leaf first; empty
+   * when there was none. The handshake proved the client holds the leaf's private key; whether
+   * the chain also verified against the listener's client CAs is `peerCertificateVerified`.
+   * The cert auth method verifies the chain against its own roles either way.
+   */
   readonly peerCertificates: readonly string[];
+  readonly peerCertificateVerified: boolean;
 }
 
 /** The leader's answer to a forwarded request, relayed to the client unchanged. */

@@ -21,14 +21,9 @@ import { KEYRING_PATH, ROOT_KEY_PATH, SEAL_CONFIG_PATH } from '../barrier/paths.
 import type { KeyStatus } from '../barrier/types.js';
 import { createKvBackend, KV_MOUNT_TYPE } from '../engines/kv/index.js';
 import type { Backend, BackendFactory } from '../logical/backend.js';
-import {
-  InvalidRequestError,
-  PermissionDeniedError,
-  UnsupportedPathError,
-  VaultSealedError,
-} from '../logical/errors.js';
+import { InvalidRequestError, VaultSealedError } from '../logical/errors.js';
 import { assertRequestPath } from '../logical/paths.js';
-import type { Operation, Request } from '../logical/request.js';
+import type { ConnectionInfo, Operation, Request } from '../logical/request.js';
 import type { Response } from '../logical/response.js';
 import type { Storage } from '../logical/storage.js';
 import type { PhysicalStore } from '../physical/types.js';
@@ -36,7 +31,7 @@ import { ShamirSeal, type SealStatus } from '../seal/shamir-seal.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { isValidNodeId } from '../util/tls.js';
 import type { ClusterControl } from './cluster.js';
-import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
+import type { ClusterIdentity } from './cluster-identity.js';
 import {
   CLOCK_BEACON_MS,
   CLOCK_BEACON_PATH,
@@ -47,18 +42,31 @@ import {
 import { CoreStateCorruptError, InitOptionsError } from './errors.js';
 import { storeTable, TABLE_STAMP_PATH } from './mount-admin.js';
 import {
-  loadOrCreateMountTable,
+  AUTH_PATH,
   mountStoragePrefix,
   MOUNTS_PATH,
   readMountTable,
   type MountEntry,
   type MountTable,
 } from './mount-table.js';
-import { Router, type MountedBackend } from './router.js';
+import {
+  authStoragePrefix,
+  loadTables,
+  openServices,
+  type ActiveState,
+  type ActiveStateDeps,
+} from './active-state.js';
+import { LoginLockout, type LockoutPolicy } from './lockout.js';
+import { runPipeline } from './pipeline.js';
+import type { AuditEnableConfig, AuditTableEntry } from '../audit/types.js';
+import type { ExpirationManager } from '../leases/expiration-manager.js';
+import type { Acl } from '../policy/acl.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { TokenEntry } from '../tokens/types.js';
+import type { AuthBackend } from '../logical/auth-method.js';
 import { pathTraits } from './special-paths.js';
 import { BarrierBackedStorage } from './storage-adapter.js';
 import { createSystemBackend } from './sys/system-backend.js';
-import { SaltedTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
 import { QUOTAS_PATH, RateLimiter, readQuotaTable, type QuotaTable } from './quotas.js';
 import { RequestReads } from './request-reads.js';
 import { REPORTED_VERSION } from './version.js';
@@ -80,6 +88,10 @@ export interface CoreOptions {
   readonly clusterName?: string;
   /** Engine factories by mount type; KV (version 2) by default. */
   readonly engines?: Readonly<Record<string, BackendFactory>>;
+  /** Auth method factories by type (`userpass`, `approle`, `cert`); the token method is built in. */
+  readonly authMethods?: Readonly<Record<string, BackendFactory>>;
+  /** Login lockout settings (lockout.ts); 5 failures in 15 minutes lock for 15 minutes. */
+  readonly lockout?: LockoutPolicy;
   /**
    * Runs on every unseal, after the barrier opened and before the core loads its state (cluster
    * identity, token store, mount table) from storage. `read` reads a storage path through the
@@ -158,15 +170,6 @@ export interface SealStatusReport extends SealStatus {
  */
 export type ForwardingDecision = 'local' | 'local-read' | 'forward' | 'no-leader';
 
-/** What exists only while the node is unsealed. */
-interface ActiveState {
-  readonly identity: ClusterIdentity;
-  readonly tokens: TokenStore;
-  readonly router: Router;
-  readonly quotas: QuotaTable;
-  /** The table stamp the tables were loaded at (mount-admin.ts); null before any change. */
-  readonly stamp: Uint8Array | null;
-}
 
 const BUILD_DATE = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -183,6 +186,8 @@ export class Core {
   private seal: ShamirSeal;
   private readonly system: Backend;
   private readonly engines: Readonly<Record<string, BackendFactory>>;
+  private readonly authMethods: Readonly<Record<string, BackendFactory>>;
+  private readonly lockoutPolicy: LockoutPolicy | undefined;
   private readonly log: Logger;
   private readonly clusterName: string | undefined;
   /** The physical store, wrapped so that each request's reads share one read barrier. */
@@ -207,6 +212,8 @@ export class Core {
     this.physical = new RequestReads(options.physical);
     this.beforeActivate = options.beforeActivate;
     this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
+    this.authMethods = options.authMethods ?? {};
+    this.lockoutPolicy = options.lockout;
     this.barrier = new Barrier(this.physical, { logger: this.log, now: this.now });
     this.seal = new ShamirSeal(this.physical, this.barrier, { logger: this.log });
     this.system = createSystemBackend(this);
@@ -248,8 +255,8 @@ export class Core {
       for (const key of result.keys.slice(0, result.secretThreshold)) {
         await this.seal.submitShare(key);
       }
-      const state = await this.buildActiveState();
-      const { clientToken } = await state.tokens.createRoot();
+      const services = await openServices(this.stateDeps());
+      const { clientToken } = await services.tokens.createRoot();
       this.log.info({ shares: result.secretShares }, 'root token created');
       return { keys: result.keys, keysBase64: result.keysBase64, rootToken: clientToken };
     } finally {
@@ -289,6 +296,7 @@ export class Core {
   /** Seals this node: wipes every key and drops the unsealed state. Idempotent. */
   sealNode(): void {
     this.epoch += 1;
+    this.retire(this.active);
     this.active = null;
     if (this.beaconTimer !== null) clearInterval(this.beaconTimer);
     this.beaconTimer = null;
@@ -307,9 +315,130 @@ export class Core {
     return this.barrier.rotate();
   }
 
-  /** The mounted engines, longest path first. */
+  /** The mounted secrets engines, longest path first. */
   mounts(): MountEntry[] {
-    return this.requireActive().router.entries();
+    return [...this.requireActive().mounts].sort((a, b) => b.path.length - a.path.length);
+  }
+
+  /** The enabled auth methods, token included, with their `auth/` prefix. */
+  authMounts(): MountEntry[] {
+    return [...this.requireActive().authMounts];
+  }
+
+  /** The auth method types this node can enable. */
+  authTypes(): ReadonlySet<string> {
+    return new Set(Object.keys(this.authMethods));
+  }
+
+  /** Replaces the auth table with `change(table)`, like {@link Core.changeMounts}. */
+  async changeAuthMounts(
+    change: (table: MountTable) => MountTable,
+  ): Promise<{ before: MountTable; after: MountTable }> {
+    this.requireActive();
+    const core = this.storage('core/');
+    const { table, bytes } = await readMountTable(core, AUTH_PATH);
+    const after = change(table);
+    await storeTable(core, AUTH_PATH, bytes, after);
+    await this.reloadTables();
+    return { before: table, after };
+  }
+
+  /**
+   * After an auth method was disabled: revokes every token it issued (their leases are named
+   * after the login path, `auth/<path>/...`, and with them their children and secrets), then
+   * deletes its data.
+   */
+  async retireAuthMount(entry: MountEntry): Promise<void> {
+    const summary = await this.requireActive().leases.revokePrefix(entry.path, { force: true });
+    this.log.info({ mount: entry.path, revoked: summary.revoked }, 'auth method disabled');
+    await clearStorage(this.storage(authStoragePrefix(entry)));
+  }
+
+  /** The policy store (sys/policy paths). Throws `VaultSealedError` while sealed. */
+  policies(): PolicyStore {
+    return this.requireActive().policies;
+  }
+
+  /** The ACL of a live token, or null. */
+  async aclForToken(token: string): Promise<Acl | null> {
+    const active = this.requireActive();
+    const entry = await active.tokens.lookup(token);
+    return entry === null ? null : active.policies.acl(entry.policies);
+  }
+
+  /** The ACL of the live token with `accessor`, or null. */
+  async aclForAccessor(accessor: string): Promise<Acl | null> {
+    const active = this.requireActive();
+    const entry = await active.tokens.lookupByAccessor(accessor);
+    return entry === null ? null : active.policies.acl(entry.policies);
+  }
+
+  /** The expiration manager (sys/leases paths). */
+  leases(): ExpirationManager {
+    return this.requireActive().leases;
+  }
+
+  /** The login lockout counters (sys/locked-users). */
+  lockoutFor(): LoginLockout {
+    this.requireActive();
+    return new LoginLockout(this.storage('sys/lockout/'), this.now, this.lockoutPolicy);
+  }
+
+  /** The enabled audit devices. */
+  auditDevices(): readonly AuditTableEntry[] {
+    return this.requireActive().audit.list();
+  }
+
+  /** Enables an audit device, and tells the other nodes to reload their audit table. */
+  async enableAudit(path: string, config: AuditEnableConfig): Promise<void> {
+    await this.requireActive().audit.enable(path, config);
+    await this.touchTables();
+  }
+
+  /** Disables an audit device; false when there was none. */
+  async disableAudit(path: string): Promise<boolean> {
+    const disabled = await this.requireActive().audit.disable(path);
+    if (disabled) await this.touchTables();
+    return disabled;
+  }
+
+  /** `input` hashed as the audit device at `path` logs it. */
+  auditHash(path: string, input: string): Promise<string> {
+    return this.requireActive().audit.hash(path, input);
+  }
+
+  /** Reopens the audit files (log rotation, SIGHUP). */
+  async reopenAudit(): Promise<void> {
+    await this.active?.audit.reopen();
+  }
+
+  /** Rewrites the table stamp, so every node reloads its tables at its next request. */
+  private async touchTables(): Promise<void> {
+    await this.storage('core/').put(TABLE_STAMP_PATH, randomBytes(16));
+    await this.reloadTables();
+  }
+
+  /**
+   * What a login token's auth method says to its renewal: the method's max TTL now, after the
+   * method re-checked the login (renewLogin), or a rejection that refuses the renewal.
+   */
+  private async renewLogin(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
+    const login = entry.login;
+    if (login === undefined) return 0;
+    const active = this.requireActive();
+    const mount = active.authMounts.find((m) => m.accessor === login.mountAccessor);
+    if (mount === undefined) throw new InvalidRequestError('the auth method that issued this token is gone');
+    const backend = active.router.match(mount.path)?.backend as Partial<AuthBackend> | undefined;
+    let maxTtl = login.maxTtl;
+    if (backend?.renewLogin !== undefined) {
+      const fields = await backend.renewLogin(
+        { alias: login.alias, metadata: entry.meta ?? {}, internal: login.internal, policies: entry.policies },
+        connection,
+      );
+      if (fields.maxTtl > 0) maxTtl = maxTtl > 0 ? Math.min(maxTtl, fields.maxTtl) : fields.maxTtl;
+    }
+    const mountMax = mount.config.maxLeaseTtl;
+    return mountMax > 0 && (maxTtl === 0 || mountMax < maxTtl) ? mountMax : maxTtl;
   }
 
   /** The cluster's name and id, or null while sealed. */
@@ -421,7 +550,9 @@ export class Core {
         await this.barrier.reloadKeyring();
         const state = await this.buildActiveState();
         if (epoch !== this.epoch || this.barrier.sealed) return;
+        this.retire(this.active);
         this.install(state);
+        this.steerLeases();
         this.log.info({ mounts: state.router.entries().length }, 'core state reloaded');
         return;
       } catch (err) {
@@ -479,21 +610,12 @@ export class Core {
 
     const active = await this.currentState();
     this.limiter.check(request.path, request.connection.remoteAddress);
-    if (!traits.unauthenticated) await this.authenticate(active, request);
-
-    if (isSystemPath(request.path)) return this.handleSystem(request);
-    const route = active.router.match(request.path);
-    if (route === null) {
-      throw new UnsupportedPathError(
-        `no handler for route "${request.path}". route entry not found.`,
-      );
-    }
-    return route.backend.handleRequest({
-      ...request,
-      path: route.relativePath,
-      mountPoint: route.entry.path,
-      mountType: route.entry.type,
-    });
+    return runPipeline(
+      { ...active, lockout: this.lockoutFor() },
+      { system: this.system, log: this.log, now: this.now },
+      request,
+      traits,
+    );
   }
 
   /**
@@ -512,8 +634,10 @@ export class Core {
   private reloadTables(): Promise<ActiveState> {
     if (this.reloadRun !== null) return this.reloadRun;
     const epoch = this.epoch;
-    const run = this.buildActiveState().then((state) => {
+    const current = this.requireActive();
+    const run = loadTables(this.stateDeps(), current, current).then((tables) => {
       if (epoch !== this.epoch || this.barrier.sealed) throw new VaultSealedError();
+      const state: ActiveState = { ...current, ...tables };
       this.install(state);
       this.log.info({ mounts: state.router.entries().length }, 'core tables reloaded');
       return state;
@@ -574,13 +698,6 @@ export class Core {
     this.limiter.setTable(state.quotas);
   }
 
-  /** The token's entry; one 403 for every way a token can fail. */
-  private async authenticate(active: ActiveState, request: Request): Promise<TokenEntry> {
-    const entry = await active.tokens.lookup(request.clientToken);
-    if (entry === null) throw new PermissionDeniedError();
-    return entry;
-  }
-
   private handleSystem(request: Request): Promise<Response | null> {
     const relative = request.path === 'sys' ? '' : request.path.slice('sys/'.length);
     return this.system.handleRequest({
@@ -605,6 +722,7 @@ export class Core {
         if (epoch !== this.epoch || this.barrier.sealed) return;
         this.install(state);
         this.startClockBeacon();
+        this.steerLeases();
         this.log.info({ mounts: state.router.entries().length }, 'core unsealed and active');
       },
       (err: unknown) => {
@@ -627,6 +745,7 @@ export class Core {
     if (this.clockBeaconMs <= 0 || this.beaconTimer !== null) return;
     let running = false;
     const round = async (): Promise<void> => {
+      this.steerLeases();
       if (this.cluster.isLeader()) {
         await this.barrier.put(CLOCK_BEACON_PATH, encodeBeacon(this.clock.now()));
       } else {
@@ -655,30 +774,48 @@ export class Core {
   }
 
   private async buildActiveState(): Promise<ActiveState> {
-    const core = this.storage('core/');
-    const identity = await loadOrCreateIdentity(core, this.clusterName);
-    const tokens = await SaltedTokenStore.open(this.storage('sys/token/'), this.now);
-    const table = await loadOrCreateMountTable(core);
-    const stamp = (await core.get(TABLE_STAMP_PATH)) ?? null;
-    const { table: quotas } = await readQuotaTable(core);
+    const deps = this.stateDeps();
+    const services = await openServices(deps);
+    const tables = await loadTables(deps, services, null);
+    return { ...services, ...tables };
+  }
 
-    const mounted: MountedBackend[] = [];
-    for (const entry of table.entries) {
-      const factory = this.engines[entry.type];
-      if (factory === undefined) {
-        this.log.error({ mount: entry.path, type: entry.type }, 'unknown engine type; not mounted');
-        continue;
-      }
-      const backend = await factory({
-        storage: this.storage(mountStoragePrefix(entry)),
-        logger: this.log,
-        mountPath: entry.path,
-        options: entry.options,
-        now: this.now,
-      });
-      mounted.push({ entry, backend });
+  private stateDeps(): ActiveStateDeps {
+    return {
+      storage: (prefix) => this.storage(prefix),
+      log: this.log,
+      now: this.now,
+      clusterName: this.clusterName,
+      engines: this.engines,
+      authMethods: this.authMethods,
+      currentRouter: () => this.active?.router ?? null,
+      renewLogin: (entry, connection) => this.renewLogin(entry, connection),
+    };
+  }
+
+  /**
+   * Runs the expiration manager on the leader only (vault-api.md §4): started when this node
+   * leads and is unsealed, stopped when it no longer leads. Called at unseal and at every clock
+   * beacon round, so a leadership change is noticed within one round.
+   */
+  private steerLeases(): void {
+    const leases = this.active?.leases;
+    if (leases === undefined) return;
+    const leading = this.cluster.isLeader();
+    if (leading && !leases.isRunning) {
+      leases.start().catch((err: unknown) => this.log.error({ err }, 'failed to load leases'));
+      this.log.info({}, 'expiration manager started');
+    } else if (!leading && leases.isRunning) {
+      leases.stop();
+      this.log.info({}, 'expiration manager stopped');
     }
-    return { identity, tokens, router: new Router(mounted), quotas, stamp };
+  }
+
+  /** Stops what an unsealed state runs: the expiration manager and the audit devices. */
+  private retire(state: ActiveState | null): void {
+    if (state === null) return;
+    state.leases.stop();
+    state.audit.close().catch((err: unknown) => this.log.warn({ err }, 'closing audit devices failed'));
   }
 
   /** A fresh seal, which reads the seal configuration again from storage. */
@@ -720,8 +857,4 @@ async function clearStorage(storage: Storage): Promise<number> {
     await storage.batch(chunk.map((path) => ({ type: 'delete', path }) as const));
   }
   return paths.length;
-}
-
-function isSystemPath(path: string): boolean {
-  return path === 'sys' || path.startsWith('sys/');
 }

@@ -22,7 +22,6 @@ export type {
 export { SingleNodeCluster, type SingleNodeClusterOptions } from './single-node-cluster.js';
 export { ClusterUnsupportedError, CoreStateCorruptError, InitOptionsError } from './errors.js';
 export { pathTraits, type PathTraits } from './special-paths.js';
-export { SaltedTokenStore, type TokenEntry, type TokenStore } from './token-store.js';
 export { newUuid } from './token-id.js';
 export type { ClusterIdentity } from './cluster-identity.js';
 export type { MountEntry, MountTable } from './mount-table.js';

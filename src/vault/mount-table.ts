@@ -65,6 +65,30 @@ export function newMountEntry(
   };
 }
 
+/**
+ * Where the auth method table is stored, relative to the `core/` view. It has the mount table's
+ * shape; its entries' paths include the `auth/` prefix (`auth/userpass/`), and their accessors
+ * start with `auth_`, as Vault's do.
+ */
+export const AUTH_PATH = 'auth';
+
+/** The mount type of the built-in token auth method. */
+export const TOKEN_MOUNT_TYPE = 'token';
+
+/** A new auth mount entry at `path` (with its `auth/` prefix). */
+export function newAuthEntry(path: string, type: string, description: string): MountEntry {
+  const entry = newMountEntry(path, type, description);
+  return { ...entry, accessor: `auth_${entry.accessor}` };
+}
+
+/** The auth table init creates: the token method at `auth/token/`. */
+export function defaultAuthTable(): MountTable {
+  return {
+    version: 1,
+    entries: [newAuthEntry('auth/token/', TOKEN_MOUNT_TYPE, 'token based credentials')],
+  };
+}
+
 /** The table init creates: KV version 2 at `secret/`. */
 export function defaultMountTable(): MountTable {
   return {
@@ -77,42 +101,46 @@ export function defaultMountTable(): MountTable {
  * The stored table, created as {@link defaultMountTable} when none is stored yet (the first
  * unseal after init). Concurrent creators agree on one table: the creation is conditional.
  */
-export async function loadOrCreateMountTable(core: Storage): Promise<MountTable> {
-  const stored = await core.get(MOUNTS_PATH);
-  if (stored !== undefined) return decodeTable(stored);
-  const table = defaultMountTable();
+export async function loadOrCreateMountTable(
+  core: Storage,
+  tablePath: string = MOUNTS_PATH,
+): Promise<MountTable> {
+  const stored = await core.get(tablePath);
+  if (stored !== undefined) return decodeTable(stored, tablePath);
+  const table = tablePath === AUTH_PATH ? defaultAuthTable() : defaultMountTable();
   try {
     await core.batch([
-      { type: 'put', path: MOUNTS_PATH, value: encodeJson(table), condition: { ifAbsent: true } },
+      { type: 'put', path: tablePath, value: encodeJson(table), condition: { ifAbsent: true } },
     ]);
     return table;
   } catch (err) {
     if (!(err instanceof StorageConditionFailedError)) throw err;
-    const winner = await core.get(MOUNTS_PATH);
-    if (winner === undefined) throw new CoreStateCorruptError(`core/${MOUNTS_PATH}`);
-    return decodeTable(winner);
+    const winner = await core.get(tablePath);
+    if (winner === undefined) throw new CoreStateCorruptError(`core/${tablePath}`);
+    return decodeTable(winner, tablePath);
   }
 }
 
 /** The stored table and its bytes (for a conditional replacement); created first if absent. */
 export async function readMountTable(
   core: Storage,
+  tablePath: string = MOUNTS_PATH,
 ): Promise<{ table: MountTable; bytes: Uint8Array }> {
-  const stored = await core.get(MOUNTS_PATH);
-  if (stored !== undefined) return { table: decodeTable(stored), bytes: stored };
-  await loadOrCreateMountTable(core);
-  const created = await core.get(MOUNTS_PATH);
-  if (created === undefined) throw new CoreStateCorruptError(`core/${MOUNTS_PATH}`);
-  return { table: decodeTable(created), bytes: created };
+  const stored = await core.get(tablePath);
+  if (stored !== undefined) return { table: decodeTable(stored, tablePath), bytes: stored };
+  await loadOrCreateMountTable(core, tablePath);
+  const created = await core.get(tablePath);
+  if (created === undefined) throw new CoreStateCorruptError(`core/${tablePath}`);
+  return { table: decodeTable(created, tablePath), bytes: created };
 }
 
-function decodeTable(bytes: Uint8Array): MountTable {
+function decodeTable(bytes: Uint8Array, tablePath: string): MountTable {
   try {
     const table = decodeJson<MountTable>(bytes);
     if (table.version !== 1 || !Array.isArray(table.entries)) throw new Error('unknown format');
     return table;
   } catch (cause) {
-    throw new CoreStateCorruptError(`core/${MOUNTS_PATH}`, { cause });
+    throw new CoreStateCorruptError(`core/${tablePath}`, { cause });
   }
 }
 

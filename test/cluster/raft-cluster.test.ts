@@ -166,6 +166,7 @@ describe('RaftCluster', () => {
       remoteAddress: '127.0.0.1',
       tls: true,
       peerCertificates: [],
+      peerCertificateVerified: false,
     });
     assert.equal(answer.status, 200);
     assert.equal(answer.headers['x-seen'], '/v1/secret/data/x');

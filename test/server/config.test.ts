@@ -56,6 +56,12 @@ audit "file" {
   file_path = "../data/node1/audit.log"
   mode      = "0640"
 }
+
+user_lockout "all" {
+  lockout_threshold     = 3
+  lockout_duration      = "10m"
+  lockout_counter_reset = "5m"
+}
 `;
 
 const FULL_EXPECTED: ServerConfig = {
@@ -108,6 +114,7 @@ const FULL_EXPECTED: ServerConfig = {
   defaultLeaseTtlMs: 3_600_000,
   maxLeaseTtlMs: 30 * 86_400_000,
   pidFile: path.resolve('data/node1/coffer.pid'),
+  userLockout: { threshold: 3, durationMs: 600_000, counterResetMs: 300_000, disabled: false },
   clusterTls: {
     caFile: path.resolve('data/tls/ca.pem'),
     certFile: path.resolve('data/tls/node1-cluster.pem'),
@@ -234,6 +241,9 @@ describe('parseServerConfig', () => {
         key_file: '../data/tls/node1-cluster-key.pem',
       },
       audit: { file: { file_path: '../data/node1/audit.log', mode: '0640' } },
+      user_lockout: {
+        all: { lockout_threshold: 3, lockout_duration: '10m', lockout_counter_reset: '5m' },
+      },
     });
     const jsonFile = 'cluster/node1.json';
     const expected = { ...FULL_EXPECTED, files: [jsonFile] };

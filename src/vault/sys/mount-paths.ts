@@ -207,7 +207,7 @@ function mountFor(entries: MountEntry[], path: string, exact: boolean): MountEnt
 const NO_BACKEND = { handleRequest: async () => null };
 
 /** The `tune` view of a mount, as Vault reports it. */
-function tuneReport(entry: MountEntry): Record<string, unknown> {
+export function tuneReport(entry: MountEntry): Record<string, unknown> {
   return {
     description: entry.description,
     default_lease_ttl: entry.config.defaultLeaseTtl,
@@ -218,7 +218,7 @@ function tuneReport(entry: MountEntry): Record<string, unknown> {
 }
 
 /** A lease TTL from a mount's `config` map (seconds or a duration string); 0 when absent. */
-function ttlOf(config: Record<string, unknown>, key: string): number {
+export function ttlOf(config: Record<string, unknown>, key: string): number {
   const value = config[key];
   return value === undefined || value === null || value === ''
     ? 0
@@ -226,7 +226,7 @@ function ttlOf(config: Record<string, unknown>, key: string): number {
 }
 
 /** A map whose values must be strings (engine options); numbers and booleans are stringified. */
-function stringMap(value: Record<string, unknown>, field: string): Record<string, string> {
+export function stringMap(value: Record<string, unknown>, field: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
     if (typeof item === 'string') out[key] = item;

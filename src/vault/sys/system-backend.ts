@@ -4,7 +4,12 @@
  */
 import { PathBackend, type Backend } from '../../logical/backend.js';
 import type { Core } from '../core.js';
+import { auditPaths } from './audit-paths.js';
+import { authPaths } from './auth-paths.js';
 import { keyPaths } from './key-paths.js';
+import { leasePaths } from './lease-paths.js';
+import { lockoutPaths } from './lockout-paths.js';
+import { policyPaths } from './policy-paths.js';
 import { mountPaths } from './mount-paths.js';
 import { quotaPaths } from './quota-paths.js';
 import { raftPaths } from './raft-paths.js';
@@ -15,6 +20,16 @@ export function createSystemBackend(core: Core): Backend {
     ...sealPaths(core),
     ...keyPaths(core),
     ...mountPaths(core),
+    ...authPaths(core),
+    ...policyPaths(core),
+    ...leasePaths(core),
+    ...lockoutPaths(core),
+    ...auditPaths({
+      list: () => core.auditDevices(),
+      enable: (path, config) => core.enableAudit(path, config),
+      disable: (path) => core.disableAudit(path),
+      hash: (path, input) => core.auditHash(path, input),
+    }),
     ...quotaPaths(core),
     ...raftPaths(core),
   ]);

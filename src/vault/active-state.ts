@@ -1,0 +1,207 @@
+/**
+ * What exists only while a node is unsealed, and how it is built from storage.
+ *
+ * Two parts with two lifetimes:
+ * - {@link ActiveServices}, opened once per unseal: the cluster identity, the token store, the
+ *   policy store, the expiration manager and the audit devices. They hold caches and timers, so
+ *   a table reload must not make new ones.
+ * - {@link ActiveTables}, loaded at unseal and again whenever another node changed a core table
+ *   (the table stamp moved, core.ts): the mount and auth tables and the router over them, the
+ *   quota table, and the audit table (the devices are reopened only when it changed).
+ *
+ * Storage layout behind the barrier, as Vault lays it out: `sys/token/` (tokens), `sys/policy/`
+ * (policies), `sys/expire/` (leases), `core/` (tables, identity, audit table),
+ * `core/audit-device/<uuid>/` (a device's salt), `logical/<uuid>/` (a secrets engine's data) and
+ * `auth/<uuid>/` (an auth method's data).
+ */
+import { AUDIT_TABLE_KEY, AuditManager } from '../audit/manager.js';
+import { ExpirationManager } from '../leases/expiration-manager.js';
+import type { LeaseRecord } from '../leases/types.js';
+import type { Backend, BackendFactory } from '../logical/backend.js';
+import type { ConnectionInfo } from '../logical/request.js';
+import type { Storage } from '../logical/storage.js';
+import { PolicyStore } from '../policy/policy-store.js';
+import { createTokenBackend } from '../tokens/backend.js';
+import { TokenStore } from '../tokens/token-store.js';
+import type { TokenEntry } from '../tokens/types.js';
+import type { Logger } from '../util/logger.js';
+import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
+import {
+  AUTH_PATH,
+  loadOrCreateMountTable,
+  mountStoragePrefix,
+  MOUNTS_PATH,
+  TOKEN_MOUNT_TYPE,
+  type MountEntry,
+} from './mount-table.js';
+import { readQuotaTable, type QuotaTable } from './quotas.js';
+import { Router, type MountedBackend } from './router.js';
+import { TABLE_STAMP_PATH } from './mount-admin.js';
+
+export interface ActiveServices {
+  readonly identity: ClusterIdentity;
+  readonly tokens: TokenStore;
+  readonly policies: PolicyStore;
+  readonly leases: ExpirationManager;
+  readonly audit: AuditManager;
+}
+
+export interface ActiveTables {
+  /** Secrets engines, auth methods and the token method, longest path first. */
+  readonly router: Router;
+  /** The secrets engine mounts (`sys/mounts`). */
+  readonly mounts: readonly MountEntry[];
+  /** The auth method mounts, token included (`sys/auth`), with their `auth/` prefix. */
+  readonly authMounts: readonly MountEntry[];
+  readonly quotas: QuotaTable;
+  /** The table stamp the tables were loaded at (mount-admin.ts); null before any change. */
+  readonly stamp: Uint8Array | null;
+  /** The audit table's bytes as loaded, to tell whether a reload must reopen the devices. */
+  readonly auditTable: Uint8Array | null;
+}
+
+export type ActiveState = ActiveServices & ActiveTables;
+
+/** What building the state needs from the core. */
+export interface ActiveStateDeps {
+  /** A barrier view under `prefix`, as logical storage. */
+  readonly storage: (prefix: string) => Storage;
+  readonly log: Logger;
+  /** The cluster clock, milliseconds. */
+  readonly now: () => number;
+  readonly clusterName: string | undefined;
+  readonly engines: Readonly<Record<string, BackendFactory>>;
+  readonly authMethods: Readonly<Record<string, BackendFactory>>;
+  /** The router in force when a lease is revoked (it may have been reloaded since). */
+  readonly currentRouter: () => Router | null;
+  /** Asks the auth method that issued a login token about its renewal (core.ts). */
+  readonly renewLogin: (entry: TokenEntry, connection: ConnectionInfo) => Promise<number>;
+}
+
+/** Where an auth method's data lives behind the barrier. */
+export function authStoragePrefix(entry: MountEntry): string {
+  return `auth/${entry.uuid}/`;
+}
+
+/** Where the audit device with `uuid` keeps its salt. */
+function auditDevicePrefix(uuid: string): string {
+  return `core/audit-device/${uuid}/`;
+}
+
+/**
+ * Opens the services of a fresh unseal. The expiration manager is created stopped: the core
+ * starts it on the leader. The token store revokes a token's secret leases before the token.
+ */
+export async function openServices(deps: ActiveStateDeps): Promise<ActiveServices> {
+  const core = deps.storage('core/');
+  const identity = await loadOrCreateIdentity(core, deps.clusterName);
+
+  let tokens: TokenStore | null = null;
+  const leases = new ExpirationManager({
+    storage: deps.storage('sys/expire/'),
+    now: deps.now,
+    logger: deps.log,
+    revokers: {
+      token: async (lease) => {
+        if (lease.ownerToken !== null) await tokens?.revokeByHashedId(lease.ownerToken);
+      },
+      secret: (lease) => revokeSecretLease(deps, lease),
+    },
+  });
+  tokens = await TokenStore.open({
+    storage: deps.storage('sys/token/'),
+    now: deps.now,
+    logger: deps.log,
+    expiry: leases,
+    onRevoke: async (entries) => {
+      for (const entry of entries) await leases.revokeByToken(entry.hashedId);
+    },
+    onRenewLogin: deps.renewLogin,
+  });
+  const policies = await PolicyStore.open(deps.storage('sys/policy/'), { logger: deps.log });
+  const audit = new AuditManager({
+    storage: core,
+    deviceStorage: (uuid) => deps.storage(auditDevicePrefix(uuid)),
+    logger: deps.log,
+    now: Date.now,
+  });
+  return { identity, tokens, policies, leases, audit };
+}
+
+/** Loads the tables; reopens the audit devices when their table differs from `previous`. */
+export async function loadTables(
+  deps: ActiveStateDeps,
+  services: ActiveServices,
+  previous: ActiveTables | null,
+): Promise<ActiveTables> {
+  const core = deps.storage('core/');
+  const stamp = (await core.get(TABLE_STAMP_PATH)) ?? null;
+  const mountTable = await loadOrCreateMountTable(core, MOUNTS_PATH);
+  const authTable = await loadOrCreateMountTable(core, AUTH_PATH);
+  const { table: quotas } = await readQuotaTable(core);
+
+  const auditTable = (await core.get(AUDIT_TABLE_KEY)) ?? null;
+  if (previous === null || !sameBytes(auditTable, previous.auditTable)) {
+    await services.audit.load();
+  }
+
+  const mounted: MountedBackend[] = [];
+  for (const entry of mountTable.entries) {
+    const backend = await build(deps, deps.engines, entry, mountStoragePrefix(entry));
+    if (backend !== null) mounted.push({ entry, backend });
+  }
+  for (const entry of authTable.entries) {
+    const backend =
+      entry.type === TOKEN_MOUNT_TYPE
+        ? createTokenBackend(services.tokens, { now: deps.now, mountPath: entry.path })
+        : await build(deps, deps.authMethods, entry, authStoragePrefix(entry));
+    if (backend !== null) mounted.push({ entry, backend });
+  }
+  return {
+    router: new Router(mounted),
+    mounts: mountTable.entries,
+    authMounts: authTable.entries,
+    quotas,
+    stamp,
+    auditTable,
+  };
+}
+
+async function build(
+  deps: ActiveStateDeps,
+  factories: Readonly<Record<string, BackendFactory>>,
+  entry: MountEntry,
+  prefix: string,
+): Promise<Backend | null> {
+  const factory = factories[entry.type];
+  if (factory === undefined) {
+    deps.log.error({ mount: entry.path, type: entry.type }, 'unknown backend type; not mounted');
+    return null;
+  }
+  return factory({
+    storage: deps.storage(prefix),
+    logger: deps.log,
+    mountPath: entry.path,
+    options: entry.options,
+    now: deps.now,
+  });
+}
+
+/**
+ * Revokes a secret lease through the backend mounted where it was created. A lease whose mount
+ * is gone has nothing left to revoke; a backend without `revokeSecret` keeps nothing to undo.
+ */
+async function revokeSecretLease(deps: ActiveStateDeps, lease: LeaseRecord): Promise<void> {
+  const match = deps.currentRouter()?.match(lease.path) ?? null;
+  if (match === null || match.backend.revokeSecret === undefined) return;
+  await match.backend.revokeSecret({
+    leaseId: lease.id,
+    path: match.relativePath,
+    internal: lease.internal,
+  });
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}

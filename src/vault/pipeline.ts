@@ -1,0 +1,377 @@
+/**
+ * The request pipeline of an unsealed node (DESIGN.md "The write path"):
+ *
+ *   token → ACL (create or update by the backend's existence check; sudo for root-protected
+ *   paths; the token's bound CIDRs) → spend a use → lockout check (logins) → audit the request
+ *   → handler → login token or secret lease → audit the response
+ *
+ * The login paths of auth methods need no token (their backend says which, auth-method.ts).
+ * A login's {@link LoginAuth} becomes an orphan token here, and a response's secret a lease in
+ * the expiration manager, before the response is audited, so the audit log sees (hashed) what
+ * the client gets.
+ *
+ * Every way a token can fail is one 403, and so is every ACL refusal; both are audited with
+ * their error. The audit log fails closed: when devices are enabled and none can write the
+ * request, the handler never runs (500); when none can write the response, the response is
+ * dropped (500), so no secret leaves unaudited.
+ */
+import type { Acl } from '../policy/acl.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import { isAuditedPath } from '../audit/audited-paths.js';
+import { auditRequestInput, auditResponseInput } from '../audit/from-logical.js';
+import type { AuditManager } from '../audit/manager.js';
+import type { AuditAuthInput, AuditRequestEntry } from '../audit/types.js';
+import type { ExpirationManager } from '../leases/expiration-manager.js';
+import { LoginFailedError, type AuthBackend, type LoginAuth } from '../logical/auth-method.js';
+import type { Backend } from '../logical/backend.js';
+import { InternalError, PermissionDeniedError, UnsupportedPathError } from '../logical/errors.js';
+import type { Operation, Request } from '../logical/request.js';
+import type { Response } from '../logical/response.js';
+import { authInfo } from '../tokens/token-response.js';
+import type { TokenStore } from '../tokens/token-store.js';
+import type { TokenEntry } from '../tokens/types.js';
+import { addressInCidrs } from '../util/cidr.js';
+import type { Logger } from '../util/logger.js';
+import { ForwardRequiredError } from './errors.js';
+import type { LoginLockout } from './lockout.js';
+import type { MountEntry } from './mount-table.js';
+import type { Router } from './router.js';
+import { requiresSudo, type PathTraits } from './special-paths.js';
+
+/** Vault's system default and maximum lease TTL: 768 hours, in seconds. */
+export const SYSTEM_MAX_TTL_SECONDS = 768 * 3600;
+
+/** What the pipeline runs on: the parts of the unsealed state it needs. */
+export interface PipelineState {
+  readonly tokens: TokenStore;
+  readonly policies: PolicyStore;
+  readonly router: Router;
+  readonly audit: AuditManager;
+  readonly leases: ExpirationManager;
+  readonly lockout: LoginLockout;
+}
+
+export interface PipelineDeps {
+  /** The built-in `sys/` backend. */
+  readonly system: Backend;
+  readonly log: Logger;
+  /** The cluster clock, milliseconds. */
+  readonly now: () => number;
+}
+
+/** Where a request goes: a backend, and the request as that backend sees it. */
+interface Target {
+  readonly backend: Backend;
+  readonly request: Request;
+  /** The mount, or null for `sys/`. */
+  readonly mount: MountEntry | null;
+}
+
+/** A login request: the auth method serving it and the alias it is for (null: none named). */
+interface Login {
+  readonly backend: AuthBackend;
+  readonly mount: MountEntry;
+  readonly alias: string | null;
+}
+
+/** The caller after the token and ACL checks. */
+interface Caller {
+  readonly entry: TokenEntry;
+  readonly acl: Acl;
+  readonly allowed: boolean;
+  readonly grantingPolicies: readonly string[];
+}
+
+/** Runs `request` (whose traits were looked up by the core) through the pipeline. */
+export async function runPipeline(
+  state: PipelineState,
+  deps: PipelineDeps,
+  request: Request,
+  traits: PathTraits,
+): Promise<Response | null> {
+  const audited = isAuditedPath(request.path);
+  const target = route(state, deps, request);
+  const login = loginOf(target);
+  let caller: Caller | null = null;
+  let entry: Request = request;
+
+  if (!traits.unauthenticated && login === null) {
+    try {
+      caller = await authorize(state, request, target);
+    } catch (err) {
+      if (audited) await auditRefusal(state, request, null, err);
+      throw err;
+    }
+    if (!caller.allowed) {
+      const denied = new PermissionDeniedError();
+      if (audited) await auditRefusal(state, request, caller, denied);
+      throw denied;
+    }
+    const sudo = caller.acl.check({ path: request.path, operation: 'read' }).sudo;
+    entry = { ...request, sudo: sudo || caller.acl.isRoot };
+  }
+  if (target === null) {
+    throw new UnsupportedPathError(`no handler for route "${request.path}". route entry not found.`);
+  }
+
+  const spent = caller === null ? null : await spendUse(state, caller.entry);
+  try {
+    if (login?.alias != null) await state.lockout.check(login.mount.accessor, login.alias);
+    const auditEntry: AuditRequestEntry = {
+      auth: caller === null ? undefined : auditAuth(caller),
+      request: auditRequestInput(entry, {
+        mountAccessor: target.mount?.accessor,
+        clientTokenAccessor: caller?.entry.accessor,
+        mountPoint: target.mount?.path ?? 'sys/',
+        mountType: target.mount?.type ?? 'system',
+      }),
+    };
+    if (audited) await state.audit.logRequest(auditEntry);
+
+    let response: Response | null;
+    try {
+      response = await target.backend.handleRequest({ ...target.request, sudo: entry.sudo });
+      response = await finish(state, deps, { request, target, caller, response });
+      if (login?.alias != null) await state.lockout.succeeded(login.mount.accessor, login.alias);
+    } catch (err) {
+      if (login !== null && err instanceof LoginFailedError) {
+        const alias = err.alias ?? login.alias;
+        if (alias !== null) await state.lockout.failed(login.mount.accessor, alias);
+      }
+      if (audited && !(err instanceof ForwardRequiredError)) {
+        await state.audit
+          .logResponse({ ...auditEntry, error: errorText(err) })
+          .catch((auditErr: unknown) => deps.log.error({ err: auditErr }, 'audit of an error failed'));
+      }
+      throw err;
+    }
+    if (audited) {
+      await state.audit.logResponse({ ...auditEntry, response: auditResponseInput(response) });
+    }
+    return response;
+  } finally {
+    if (spent !== null) {
+      await state.tokens
+        .revoke(spent)
+        .catch((err: unknown) => deps.log.error({ err }, 'revoking a used-up token failed'));
+    }
+  }
+}
+
+/** The backend serving `request`, or null when no mount does. */
+function route(state: PipelineState, deps: PipelineDeps, request: Request): Target | null {
+  if (request.path === 'sys' || request.path.startsWith('sys/')) {
+    const relative = request.path === 'sys' ? '' : request.path.slice('sys/'.length);
+    return {
+      backend: deps.system,
+      mount: null,
+      request: { ...request, path: relative, mountPoint: 'sys/', mountType: 'system' },
+    };
+  }
+  const match = state.router.match(request.path);
+  if (match === null) return null;
+  return {
+    backend: match.backend,
+    mount: match.entry,
+    request: {
+      ...request,
+      path: match.relativePath,
+      mountPoint: match.entry.path,
+      mountType: match.entry.type,
+    },
+  };
+}
+
+/**
+ * The token's entry and its ACL's verdict on the request. Throws `PermissionDeniedError` for a
+ * missing, unknown, expired or revoked token: one answer for all of them.
+ */
+async function authorize(
+  state: PipelineState,
+  request: Request,
+  target: Target | null,
+): Promise<Caller> {
+  const entry = await state.tokens.lookup(request.clientToken);
+  if (entry === null) throw new PermissionDeniedError();
+  // A token bound to CIDR blocks works only from them, by the address the receiving node saw.
+  if (
+    entry.boundCidrs.length > 0 &&
+    !addressInCidrs(request.connection.remoteAddress, entry.boundCidrs)
+  ) {
+    throw new PermissionDeniedError();
+  }
+  const acl = await state.policies.acl(entry.policies);
+
+  const operation = await aclOperation(request.operation, target);
+  // Vault ignores parameter constraints on KV version 2 (vault-api.md §2.4).
+  const kv2 = target?.mount?.type === 'kv' && target.mount.options.version === '2';
+  const decision = acl.check({
+    path: request.path,
+    operation,
+    data: kv2 ? undefined : request.data,
+    wrapTtl: request.wrapTtl,
+  });
+  const sudoMissing = requiresSudo(request.path) && !decision.sudo && !acl.isRoot;
+  return {
+    entry,
+    acl,
+    allowed: decision.allowed && !sudoMissing,
+    grantingPolicies: decision.grantingPolicies.map((granting) => granting.name),
+  };
+}
+
+/** The login a request is, when its target is an auth method's login path. */
+function loginOf(target: Target | null): Login | null {
+  const mount = target?.mount;
+  if (target == null || mount == null || !mount.path.startsWith('auth/')) return null;
+  const backend = target.backend as Partial<AuthBackend> & Backend;
+  if (typeof backend.isLoginPath !== 'function' || !backend.isLoginPath(target.request.path)) {
+    return null;
+  }
+  const alias = backend.loginAlias?.(target.request) ?? null;
+  return { backend: backend as AuthBackend, mount, alias };
+}
+
+interface Finished {
+  readonly request: Request;
+  readonly target: Target;
+  readonly caller: Caller | null;
+  readonly response: Response | null;
+}
+
+/**
+ * Turns what a handler returned into what the client gets: a login into a token and the `auth`
+ * block, a secret into a lease and the envelope's lease fields.
+ */
+async function finish(
+  state: PipelineState,
+  deps: PipelineDeps,
+  done: Finished,
+): Promise<Response | null> {
+  let response = done.response;
+  if (response?.login !== undefined) response = await issueLoginToken(state, deps, done, response.login);
+  if (response?.secret !== undefined) {
+    const { secret, ...rest } = response;
+    const mount = done.target.mount;
+    const mountMax = mount?.config.maxLeaseTtl ?? 0;
+    const maxTtl = mountMax > 0 ? mountMax : SYSTEM_MAX_TTL_SECONDS;
+    const asked = secret.ttl > 0 ? secret.ttl : mount?.config.defaultLeaseTtl || maxTtl;
+    const ttl = Math.min(asked, maxTtl);
+    const lease = await state.leases.registerSecret({
+      path: done.request.path,
+      ttlSeconds: ttl,
+      maxTtlSeconds: Math.min(secret.maxTtl ?? maxTtl, maxTtl),
+      renewable: secret.renewable,
+      ownerToken: done.caller?.entry.hashedId ?? null,
+      internal: secret.internal,
+    });
+    response = {
+      ...rest,
+      lease: { leaseId: lease.id, leaseDuration: ttl, renewable: secret.renewable },
+    };
+  }
+  return response;
+}
+
+/** Creates the orphan token a login asked for, with its mount's TTLs as defaults and caps. */
+async function issueLoginToken(
+  state: PipelineState,
+  deps: PipelineDeps,
+  done: Finished,
+  login: LoginAuth,
+): Promise<Response> {
+  const mount = done.target.mount;
+  if (mount === null || !mount.path.startsWith('auth/')) {
+    throw new InternalError('a backend that is not an auth method returned a login');
+  }
+  const { token } = login;
+  const mountMax = mount.config.maxLeaseTtl;
+  const created = await state.tokens.createLogin({
+    path: done.request.path,
+    mountName: mount.path.slice('auth/'.length, -1).replaceAll('/', '-'),
+    ...(login.displayName === undefined ? {} : { displayName: login.displayName }),
+    login: {
+      mountAccessor: mount.accessor,
+      alias: login.alias,
+      internal: login.internal ?? {},
+      maxTtl: smallestPositive(token.maxTtl, mountMax),
+    },
+    policies: token.policies,
+    noDefaultPolicy: token.noDefaultPolicy,
+    meta: login.metadata,
+    type: token.type === 'batch' || token.type === 'default-batch' ? 'batch' : 'service',
+    ttl: token.ttl > 0 ? token.ttl : mount.config.defaultLeaseTtl,
+    maxTtl: smallestPositive(token.maxTtl, mountMax),
+    explicitMaxTtl: token.explicitMaxTtl,
+    period: token.period,
+    numUses: token.numUses,
+    boundCidrs: token.boundCidrs,
+  });
+  const { login: _login, ...rest } = done.response ?? {};
+  void _login;
+  const warnings = [...(rest.warnings ?? []), ...created.warnings];
+  return {
+    ...rest,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    auth: authInfo(created.clientToken, created.entry, deps.now()),
+  };
+}
+
+function smallestPositive(a: number, b: number): number {
+  if (a > 0 && b > 0) return Math.min(a, b);
+  return a > 0 ? a : b;
+}
+
+/** An update of an item that does not exist yet is a `create` for the ACL. */
+async function aclOperation(operation: Operation, target: Target | null): Promise<Operation> {
+  if (operation !== 'update' || target === null) return operation;
+  const exists = await target.backend.existenceCheck?.(target.request);
+  return exists === false ? 'create' : operation;
+}
+
+/**
+ * Spends one use of a limited-use token. Resolves to the entry to revoke once the request is
+ * done (its last use), or null. Throws `PermissionDeniedError` when no use was left to spend.
+ */
+async function spendUse(state: PipelineState, entry: TokenEntry): Promise<TokenEntry | null> {
+  const use = await state.tokens.use(entry);
+  if (use === null) throw new PermissionDeniedError();
+  return use.exhausted ? use.entry : null;
+}
+
+async function auditRefusal(
+  state: PipelineState,
+  request: Request,
+  caller: Caller | null,
+  err: unknown,
+): Promise<void> {
+  const entry: AuditRequestEntry = {
+    auth: caller === null ? undefined : auditAuth(caller),
+    request: auditRequestInput(request, { clientTokenAccessor: caller?.entry.accessor }),
+    error: errorText(err),
+  };
+  await state.audit.logRequest(entry);
+}
+
+function auditAuth(caller: Caller): AuditAuthInput {
+  const { entry } = caller;
+  return {
+    accessor: entry.accessor,
+    displayName: entry.displayName,
+    policies: entry.policies,
+    tokenPolicies: entry.policies,
+    metadata: entry.meta,
+    entityId: entry.entityId,
+    tokenType: entry.type,
+    tokenTtl: entry.ttl,
+    tokenIssueTime: new Date(entry.creationTime * 1000).toISOString(),
+    policyResults: {
+      allowed: caller.allowed,
+      grantingPolicies: caller.grantingPolicies,
+    },
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,53 @@
+/**
+ * `sys/locked-users` (GET): the aliases login lockout refuses now, by auth mount accessor, in
+ * Vault's shape; `sys/locked-users/<mount accessor>/unlock/<alias>` (POST) lifts a lockout.
+ */
+import type { FieldData, PathDefinition } from '../../logical/index.js';
+import type { LoginLockout } from '../lockout.js';
+
+export interface LockoutPathsHost {
+  lockoutFor(): LoginLockout;
+}
+
+export function lockoutPaths(host: LockoutPathsHost): PathDefinition[] {
+  const list = async () => {
+    const byMount = new Map<string, string[]>();
+    for (const locked of await host.lockoutFor().locked()) {
+      const aliases = byMount.get(locked.mountAccessor) ?? [];
+      aliases.push(locked.alias);
+      byMount.set(locked.mountAccessor, aliases);
+    }
+    const mounts = [...byMount].map(([accessor, aliases]) => ({
+      mount_accessor: accessor,
+      total_locked_users: aliases.length,
+      alias_identifiers: aliases.sort(),
+    }));
+    const total = mounts.reduce((sum, mount) => sum + mount.total_locked_users, 0);
+    return {
+      data: {
+        by_namespace: [
+          { namespace_id: 'root', namespace_path: '', total_locked_users: total, mount_accessors: mounts },
+        ],
+        total,
+      },
+    };
+  };
+
+  const unlock = async (_request: unknown, fields: FieldData) => {
+    await host.lockoutFor().unlock(fields.string('mount_accessor'), fields.string('alias'));
+    return null;
+  };
+
+  return [
+    { pattern: 'locked-users', operations: { read: list }, synopsis: 'List locked login aliases.' },
+    {
+      pattern: 'locked-users/(?<mount_accessor>[^/]+)/unlock/(?<alias>.+)',
+      fields: {
+        mount_accessor: { type: 'string', description: 'The auth mount accessor.' },
+        alias: { type: 'string', description: 'The locked alias (a user name, a role).' },
+      },
+      operations: { update: unlock },
+      synopsis: 'Lift the lockout of one alias.',
+    },
+  ];
+}
