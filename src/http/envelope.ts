@@ -2,7 +2,7 @@
  * Logical responses and errors to HTTP replies, in Vault's wire shapes (vault-api.md §1.1, §1.2):
  *
  * - nothing to say: 204 with no body, except a read or list, which is a 404 `{"errors":[]}`;
- * - a list whose `keys` are missing or empty: 404 `{"errors":[]}`;
+ * - a list whose `keys` are missing or empty: 404 `{"errors":[]}` (unless it was wrapped);
  * - a raw response: its status and body as they are;
  * - anything else: the envelope `{request_id, lease_id, renewable, lease_duration, data,
  *   wrap_info, warnings, auth}` with the response's status (200 by default);
@@ -47,7 +47,8 @@ export function replyFor(
     headers['content-type'] = raw.contentType ?? JSON_CONTENT_TYPE;
     return { status: raw.status, headers, body };
   }
-  if (operation === 'list' && !hasKeys(response.data)) return errorsReply(404, []);
+  const wrapped = response.wrapInfo !== undefined;
+  if (operation === 'list' && !wrapped && !hasKeys(response.data)) return errorsReply(404, []);
 
   return {
     status: response.status ?? 200,

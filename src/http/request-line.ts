@@ -1,9 +1,10 @@
 /**
  * Reading the HTTP request line the way Vault does: which logical operation a method means, the
- * decoded path below `/v1/`, the query parameters, and the client token.
+ * decoded path below `/v1/`, the query parameters, the client token and the wrap TTL.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
+import { parseDurationSeconds } from '../logical/durations.js';
 import { InvalidRequestError } from '../logical/errors.js';
 import { asFolder, assertRequestPath } from '../logical/paths.js';
 import type { Operation } from '../logical/request.js';
@@ -88,6 +89,18 @@ export function clientTokenOf(headers: IncomingHttpHeaders): string | undefined 
     if (match !== null) return match[1];
   }
   return undefined;
+}
+
+/**
+ * Seconds from `X-Vault-Wrap-TTL` ("5m" or "300"), or undefined when the header is absent, empty
+ * or zero (no wrapping). Throws `InvalidRequestError` (400) for a value that is no duration.
+ */
+export function wrapTtlOf(headers: IncomingHttpHeaders): number | undefined {
+  const raw = headers['x-vault-wrap-ttl'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = parseDurationSeconds(value.trim(), 'X-Vault-Wrap-TTL');
+  return seconds > 0 ? seconds : undefined;
 }
 
 /** Headers never passed on to handlers or logs in clear (the marker holds a process secret). */

@@ -47,6 +47,7 @@ import {
   publicHeaders,
   readRequestLine,
   redactedHeaders,
+  wrapTtlOf,
 } from './request-line.js';
 
 /** Vault's default `max_request_size`: 32 MiB. */
@@ -220,6 +221,7 @@ async function serveApi(
     headers: publicHeaders(request.headers),
     clientToken: clientTokenOf(request.headers),
     connection,
+    wrapTtl: wrapTtlOf(request.headers),
   };
   if (decision !== 'local-read') {
     return replyFor(request.id, line.operation, await core.handleRequest(logical));

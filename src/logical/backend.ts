@@ -98,7 +98,8 @@ interface CompiledPath {
  * - The path has no handler for the operation: `UnsupportedOperationError` (405). A `create`
  *   falls back to the `update` handler when the path has none of its own.
  * - Request fields the path does not declare are ignored, with a warning on the response, as
- *   Vault does.
+ *   Vault does; not on a wrapped response (`sys/wrapping/wrap` takes any fields), which shows
+ *   nothing but its `wrap_info`.
  */
 export class PathBackend implements Backend {
   private readonly paths: readonly CompiledPath[];
@@ -125,7 +126,8 @@ export class PathBackend implements Backend {
     const response = await handler(request, fields);
 
     const ignored = fields.unknownFields();
-    if (response === null || response.raw !== undefined || ignored.length === 0) return response;
+    const bare = response === null || response.raw !== undefined || response.wrapInfo !== undefined;
+    if (bare || ignored.length === 0) return response;
     return withWarning(
       response,
       `Endpoint ignored these unrecognized parameters: [${ignored.join(' ')}]`,

@@ -76,6 +76,13 @@ export interface Request {
   readonly sudo?: boolean;
   /** The TTL in seconds the client asked its response to be wrapped for (`X-Vault-Wrap-TTL`). */
   readonly wrapTtl?: number;
+  /**
+   * The salted hashed id of the caller's service token (never the token itself), set by the core
+   * after its token check and undefined for batch tokens and unauthenticated requests. The
+   * cubbyhole engine keys each token's private storage on it. A client cannot set it: the core
+   * overwrites whatever the request carried.
+   */
+  readonly tokenHashedId?: string;
 }
 
 /** Fields of {@link Request} a caller may leave out of {@link makeRequest}. */

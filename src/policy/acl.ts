@@ -112,7 +112,7 @@ export class Acl {
     }
 
     const wrapping = checkWrapping(permissions, request.wrapTtl ?? 0);
-    if (wrapping !== undefined) return denied(sudo, wrapping);
+    if (wrapping !== undefined) return { ...denied(sudo, wrapping), wrappingRefused: wrapping };
 
     if (request.data !== undefined && PARAMETER_OPERATIONS.has(operation)) {
       const parameters = checkParameters(permissions, request.data);

@@ -6,7 +6,8 @@
  *
  * Built-in policies: `root` is implicit (never stored, never written or deleted, and it
  * short-circuits every check); `default` is written on first open and may be edited, not
- * deleted.
+ * deleted; `response-wrapping` (the policy of wrapping tokens) is never stored, and can be
+ * neither written nor deleted.
  *
  * Caching: every {@link PolicyStore.acl} call reads the named entries again, which is cheap, and
  * reuses the parsed policy (and the built ACL) only while the stored text is unchanged. A policy
@@ -23,6 +24,10 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { Acl, ROOT_POLICY } from './acl.js';
 import { DEFAULT_POLICY, DEFAULT_POLICY_NAME } from './default-policy.js';
 import { parsePolicy } from './parse.js';
+import {
+  RESPONSE_WRAPPING_POLICY,
+  RESPONSE_WRAPPING_POLICY_NAME,
+} from './response-wrapping-policy.js';
 import type { Policy } from './types.js';
 
 /** What is stored per policy. */
@@ -50,6 +55,7 @@ export class PolicyStore {
   private readonly parsed = new BoundedCache<Policy>();
   private readonly acls = new BoundedCache<{ policies: readonly Policy[]; acl: Acl }>();
   private readonly logger: Logger;
+  private responseWrapping: Promise<Policy> | null = null;
 
   private constructor(
     private readonly storage: Storage,
@@ -102,7 +108,9 @@ export class PolicyStore {
    */
   async put(name: string, raw: string): Promise<Policy> {
     const normalized = checkName(name);
-    if (normalized === ROOT_POLICY) throw new InvalidRequestError('cannot update "root" policy');
+    if (normalized === ROOT_POLICY || normalized === RESPONSE_WRAPPING_POLICY_NAME) {
+      throw new InvalidRequestError(`cannot update "${normalized}" policy`);
+    }
     if (raw.trim().length === 0) {
       throw new InvalidRequestError("'policy' parameter not supplied or empty");
     }
@@ -123,7 +131,11 @@ export class PolicyStore {
    */
   async delete(name: string): Promise<void> {
     const normalized = checkName(name);
-    if (normalized === ROOT_POLICY || normalized === DEFAULT_POLICY_NAME) {
+    if (
+      normalized === ROOT_POLICY ||
+      normalized === DEFAULT_POLICY_NAME ||
+      normalized === RESPONSE_WRAPPING_POLICY_NAME
+    ) {
       throw new InvalidRequestError(`cannot delete "${normalized}" policy`);
     }
     await this.storage.delete(normalized);
@@ -171,8 +183,15 @@ export class PolicyStore {
     return acl;
   }
 
-  /** Reads and parses a stored policy, reusing the parse while the text is unchanged. */
+  /**
+   * Reads and parses a stored policy, reusing the parse while the text is unchanged. The built-in
+   * `response-wrapping` policy is parsed once, never read from storage.
+   */
   private async load(name: string): Promise<Policy | undefined> {
+    if (name === RESPONSE_WRAPPING_POLICY_NAME) {
+      this.responseWrapping ??= parsePolicy(name, RESPONSE_WRAPPING_POLICY);
+      return this.responseWrapping;
+    }
     const bytes = await this.storage.get(name);
     if (bytes === undefined) {
       this.parsed.delete(name);

@@ -118,4 +118,10 @@ export interface AclDecision {
   readonly grantingPolicies: readonly GrantingPolicy[];
   /** Why the request was denied, for logs and audit; never sent to clients. */
   readonly deniedReason?: string;
+  /**
+   * Set when the capabilities allow the request and only the wrapping TTL bounds refuse it (a
+   * missing or out-of-range `X-Vault-Wrap-TTL`): Vault answers that with a 400 saying why, not
+   * a 403, since the client can fix it.
+   */
+  readonly wrappingRefused?: string;
 }

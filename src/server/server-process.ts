@@ -2,7 +2,7 @@
  * `coffer server` as a process: what the node needs from the operating system around
  * {@link startServer}. Files are created private (umask 077), the logger writes JSON lines to
  * standard output, the pid file is written once the API listens and removed at a clean exit,
- * and SIGTERM or SIGINT stop the node gracefully. The resolved number is the exit status: 0 after
+ * SIGTERM or SIGINT stop the node gracefully, and SIGHUP reopens the audit files. The exit status: 0 after
  * a graceful stop, 1 when the node could not start or its Raft node failed.
  */
 import { rm, writeFile } from 'node:fs/promises';
@@ -17,7 +17,7 @@ import { createServerLogger } from './server-logger.js';
 export interface RunServerOptions {
   /** A logger to use instead of one built from `config.logLevel` (tests). */
   readonly logger?: PinoLogger;
-  /** Install SIGTERM and SIGINT handlers. Default true. */
+  /** Install SIGTERM, SIGINT and SIGHUP handlers. Default true. */
   readonly handleSignals?: boolean;
 }
 
@@ -62,14 +62,23 @@ export async function runServer(
     log.info({ signal }, 'signal received; shutting down');
     void server.stop();
   };
+  // SIGHUP reopens the audit files, for log rotation (vault-api.md §7).
+  const onHangup = (): void => {
+    log.info({ signal: 'SIGHUP' }, 'signal received; reopening audit files');
+    server.core
+      .reopenAudit()
+      .catch((err: unknown) => log.error({ err }, 'failed to reopen audit files'));
+  };
   if (options.handleSignals !== false) {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
   }
 
   const code = await server.ended;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  process.off('SIGHUP', onHangup);
   if (config.pidFile !== undefined) await rm(config.pidFile, { force: true });
   return code;
 }

@@ -33,7 +33,8 @@ import { outboundAddressFor, type TransportTls } from '../raft/transport/options
 import { WsTransport } from '../raft/transport/ws-transport.js';
 import { LevelRaftStorage } from '../storage/level-raft-storage.js';
 import { Core } from '../vault/core.js';
-import type { ListenerConfig, ServerConfig } from './config-types.js';
+import type { AuditEnableConfig } from '../audit/types.js';
+import type { AuditDeviceConfig, ListenerConfig, ServerConfig } from './config-types.js';
 import { hostPort, RaftCluster } from './raft-cluster.js';
 import { ServerStartError } from './server-errors.js';
 import { JoinCoordinator, type JoinTarget } from './server-join.js';
@@ -130,6 +131,7 @@ class CofferServer implements RunningServer {
         durationMs: config.userLockout.durationMs,
       },
       beforeActivate: (read) => this.joiner?.beforeActivate(read) ?? Promise.resolve(),
+      configuredAudit: config.audit.map(auditEnableConfig),
     });
     this.cluster.setJoinAuthority(this.core);
   }
@@ -355,4 +357,16 @@ async function readVoteFloor(dataDir: string): Promise<number> {
     throw new ServerStartError(`${path.join(dataDir, JOIN_RECORD)} holds no valid voteFloor`);
   }
   return floor;
+}
+
+/**
+ * A configured `audit "file"` block as the core enables it: the options `sys/audit` takes,
+ * the mode written as octal as Vault writes it ("0600").
+ */
+export function auditEnableConfig(device: AuditDeviceConfig): AuditEnableConfig {
+  return {
+    type: device.type,
+    description: 'enabled from the server configuration',
+    options: { file_path: device.filePath, mode: device.mode.toString(8).padStart(4, '0') },
+  };
 }

@@ -12,6 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { InvalidRequestError, StorageConditionFailedError } from '../logical/errors.js';
 import { LOCAL_CONNECTION, type ConnectionInfo } from '../logical/request.js';
 import type { StorageOp } from '../logical/storage.js';
+import { RESPONSE_WRAPPING_POLICY_NAME } from '../policy/response-wrapping-policy.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { BatchSealer, openRandomSecret } from './batch-seal.js';
 import { TokenContentionError } from './errors.js';
@@ -169,6 +170,11 @@ export class TokenStore {
       noDefaultPolicy: params.noDefaultPolicy === true,
     });
 
+    // Only the core hands out wrapping tokens (createWrapping), as in Vault.
+    if (policies.includes(RESPONSE_WRAPPING_POLICY_NAME)) {
+      throw new InvalidRequestError(`cannot assign policy "${RESPONSE_WRAPPING_POLICY_NAME}"`);
+    }
+
     let period = 0;
     if (role !== undefined && role.tokenPeriod > 0) {
       period = role.tokenPeriod;
@@ -267,7 +273,10 @@ export class TokenStore {
   async createLogin(params: LoginTokenParams): Promise<CreatedToken> {
     const now = this.now();
     // A login is no child: the method's policies are the token's, never root.
-    const asked = params.policies.filter((policy) => policy.trim().toLowerCase() !== ROOT_POLICY);
+    const asked = params.policies.filter((policy) => {
+      const name = policy.trim().toLowerCase();
+      return name !== ROOT_POLICY && name !== RESPONSE_WRAPPING_POLICY_NAME;
+    });
     const policies = sanitizePolicies(params.noDefaultPolicy ? asked : [...asked, DEFAULT_POLICY]);
     if (params.type === 'batch' && (params.period > 0 || params.numUses > 0)) {
       throw new InvalidRequestError('batch tokens cannot be periodic or have a use limit');
@@ -322,6 +331,53 @@ export class TokenStore {
       throw err;
     }
     this.log.debug({ accessor: entry.accessor, path: entry.path }, 'login token created');
+    return { clientToken, entry, warnings };
+  }
+
+  /**
+   * Creates a wrapping token (src/vault/wrapping.ts): an orphan service token whose only policy
+   * is `response-wrapping`, with one use, not renewable, expiring after `ttl` seconds (capped
+   * by the system max), recording `path`, the request whose response it wraps, as its creation
+   * path. Its expiry is tracked like any token's, so the expiration manager revokes it (and the
+   * core destroys its cubbyhole) when it was never unwrapped.
+   */
+  async createWrapping(params: { path: string; ttl: number }): Promise<CreatedToken> {
+    const now = this.now();
+    const ttl = Math.min(params.ttl, this.maxTtl);
+    if (!(ttl > 0)) throw new InvalidRequestError('a wrapping TTL must be positive');
+    const clientToken = newServiceTokenId();
+    const entry: TokenEntry = {
+      hashedId: this.records.hashId(clientToken),
+      accessor: newAccessor(),
+      policies: [RESPONSE_WRAPPING_POLICY_NAME],
+      path: params.path,
+      meta: null,
+      displayName: '',
+      creationTime: Math.floor(now / 1000),
+      creationTtl: ttl,
+      ttl,
+      expireTime: now + ttl * 1000,
+      lastRenewalTime: null,
+      explicitMaxTtl: 0,
+      period: 0,
+      numUses: 1,
+      renewable: false,
+      orphan: true,
+      parent: '',
+      type: 'service',
+      role: '',
+      entityId: '',
+      boundCidrs: [],
+    };
+    await this.trackExpiry(entry);
+    try {
+      await this.writeCreated(entry);
+    } catch (err) {
+      await this.revocation.expiry?.untrack(tokenLeaseId(entry));
+      throw err;
+    }
+    this.log.debug({ accessor: entry.accessor, path: entry.path }, 'wrapping token created');
+    const warnings = ttl < params.ttl ? [`wrapping TTL capped to ${ttl}s`] : [];
     return { clientToken, entry, warnings };
   }
 

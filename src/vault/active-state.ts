@@ -11,12 +11,25 @@
  *
  * Storage layout behind the barrier, as Vault lays it out: `sys/token/` (tokens), `sys/policy/`
  * (policies), `sys/expire/` (leases), `core/` (tables, identity, audit table),
- * `core/audit-device/<uuid>/` (a device's salt), `logical/<uuid>/` (a secrets engine's data) and
- * `auth/<uuid>/` (an auth method's data).
+ * `core/audit-device/<uuid>/` (a device's salt), `logical/<uuid>/` (a secrets engine's data),
+ * `auth/<uuid>/` (an auth method's data) and `cubbyhole/` (every token's cubbyhole, keyed by the
+ * token's hashed id).
+ *
+ * The cubbyhole engine is mounted here, at `cubbyhole/`, on every load, and is no entry of the
+ * stored mount table: it cannot be disabled or moved. Its entry (accessor, uuid) is derived from
+ * the cluster id, so every node and every reload reports the same one in `sys/mounts`.
  */
+import { createHash } from 'node:crypto';
+
 import { AUDIT_TABLE_KEY, AuditManager } from '../audit/manager.js';
 import { ExpirationManager } from '../leases/expiration-manager.js';
 import type { LeaseRecord } from '../leases/types.js';
+import {
+  createCubbyholeBackend,
+  CUBBYHOLE_MOUNT_PATH,
+  CUBBYHOLE_MOUNT_TYPE,
+  destroyCubbyhole,
+} from '../engines/cubbyhole/index.js';
 import type { Backend, BackendFactory } from '../logical/backend.js';
 import type { ConnectionInfo } from '../logical/request.js';
 import type { Storage } from '../logical/storage.js';
@@ -37,6 +50,10 @@ import {
 import { readQuotaTable, type QuotaTable } from './quotas.js';
 import { Router, type MountedBackend } from './router.js';
 import { TABLE_STAMP_PATH } from './mount-admin.js';
+import { ResponseWrapper } from './wrapping.js';
+
+/** Where every token's cubbyhole lives behind the barrier. */
+export const CUBBYHOLE_STORAGE_PREFIX = 'cubbyhole/';
 
 export interface ActiveServices {
   readonly identity: ClusterIdentity;
@@ -44,12 +61,14 @@ export interface ActiveServices {
   readonly policies: PolicyStore;
   readonly leases: ExpirationManager;
   readonly audit: AuditManager;
+  /** Wraps responses into the cubbyholes of wrapping tokens, and unwraps them (wrapping.ts). */
+  readonly wrapping: ResponseWrapper;
 }
 
 export interface ActiveTables {
   /** Secrets engines, auth methods and the token method, longest path first. */
   readonly router: Router;
-  /** The secrets engine mounts (`sys/mounts`). */
+  /** The secrets engine mounts (`sys/mounts`), the built-in `cubbyhole/` among them. */
   readonly mounts: readonly MountEntry[];
   /** The auth method mounts, token included (`sys/auth`), with their `auth/` prefix. */
   readonly authMounts: readonly MountEntry[];
@@ -90,11 +109,13 @@ function auditDevicePrefix(uuid: string): string {
 
 /**
  * Opens the services of a fresh unseal. The expiration manager is created stopped: the core
- * starts it on the leader. The token store revokes a token's secret leases before the token.
+ * starts it on the leader. The token store revokes a token's secret leases and destroys its
+ * cubbyhole before the token.
  */
 export async function openServices(deps: ActiveStateDeps): Promise<ActiveServices> {
   const core = deps.storage('core/');
   const identity = await loadOrCreateIdentity(core, deps.clusterName);
+  const cubbyhole = deps.storage(CUBBYHOLE_STORAGE_PREFIX);
 
   let tokens: TokenStore | null = null;
   const leases = new ExpirationManager({
@@ -114,7 +135,10 @@ export async function openServices(deps: ActiveStateDeps): Promise<ActiveService
     logger: deps.log,
     expiry: leases,
     onRevoke: async (entries) => {
-      for (const entry of entries) await leases.revokeByToken(entry.hashedId);
+      for (const entry of entries) {
+        await leases.revokeByToken(entry.hashedId);
+        await destroyCubbyhole(cubbyhole, entry.hashedId);
+      }
     },
     onRenewLogin: deps.renewLogin,
   });
@@ -125,7 +149,8 @@ export async function openServices(deps: ActiveStateDeps): Promise<ActiveService
     logger: deps.log,
     now: Date.now,
   });
-  return { identity, tokens, policies, leases, audit };
+  const wrapping = new ResponseWrapper({ tokens, cubbyhole, now: deps.now, log: deps.log });
+  return { identity, tokens, policies, leases, audit, wrapping };
 }
 
 /** Loads the tables; reopens the audit devices when their table differs from `previous`. */
@@ -145,7 +170,13 @@ export async function loadTables(
     await services.audit.load();
   }
 
-  const mounted: MountedBackend[] = [];
+  const cubbyholeEntry = cubbyholeMount(services.identity);
+  const mounted: MountedBackend[] = [
+    {
+      entry: cubbyholeEntry,
+      backend: createCubbyholeBackend(deps.storage(CUBBYHOLE_STORAGE_PREFIX)),
+    },
+  ];
   for (const entry of mountTable.entries) {
     const backend = await build(deps, deps.engines, entry, mountStoragePrefix(entry));
     if (backend !== null) mounted.push({ entry, backend });
@@ -159,11 +190,37 @@ export async function loadTables(
   }
   return {
     router: new Router(mounted),
-    mounts: mountTable.entries,
+    mounts: [...mountTable.entries, cubbyholeEntry],
     authMounts: authTable.entries,
     quotas,
     stamp,
     auditTable,
+  };
+}
+
+/**
+ * The built-in cubbyhole mount as `sys/mounts` reports it: local, as in Vault (each token's
+ * cubbyhole still replicates within the Raft cluster). Its ids are derived from the cluster id.
+ */
+export function cubbyholeMount(identity: ClusterIdentity): MountEntry {
+  const digest = createHash('sha256').update(`cubbyhole:${identity.id}`).digest('hex');
+  const uuid = [
+    digest.slice(0, 8),
+    digest.slice(8, 12),
+    digest.slice(12, 16),
+    digest.slice(16, 20),
+    digest.slice(20, 32),
+  ].join('-');
+  return {
+    path: CUBBYHOLE_MOUNT_PATH,
+    type: CUBBYHOLE_MOUNT_TYPE,
+    description: 'per-token private secret storage',
+    accessor: `${CUBBYHOLE_MOUNT_TYPE}_${digest.slice(32, 40)}`,
+    uuid,
+    options: {},
+    config: { defaultLeaseTtl: 0, maxLeaseTtl: 0, forceNoCache: false },
+    local: true,
+    sealWrap: false,
   };
 }
 

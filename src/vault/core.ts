@@ -69,6 +69,7 @@ import { BarrierBackedStorage } from './storage-adapter.js';
 import { createSystemBackend } from './sys/system-backend.js';
 import { QUOTAS_PATH, RateLimiter, readQuotaTable, type QuotaTable } from './quotas.js';
 import { RequestReads } from './request-reads.js';
+import type { ResponseWrapper } from './wrapping.js';
 import { REPORTED_VERSION } from './version.js';
 
 export interface CoreOptions {
@@ -92,6 +93,13 @@ export interface CoreOptions {
   readonly authMethods?: Readonly<Record<string, BackendFactory>>;
   /** Login lockout settings (lockout.ts); 5 failures in 15 minutes lock for 15 minutes. */
   readonly lockout?: LockoutPolicy;
+  /**
+   * Audit devices the server's configuration asks for (`audit "file" { ... }` blocks). The
+   * leader enables, after each unseal (or once it becomes leader), every one that the audit table
+   * does not hold yet: a `file` device is there when one with the same `file_path` is. They go
+   * at `file/`, else the first free `file-<n>/`.
+   */
+  readonly configuredAudit?: readonly AuditEnableConfig[];
   /**
    * Runs on every unseal, after the barrier opened and before the core loads its state (cluster
    * identity, token store, mount table) from storage. `read` reads a storage path through the
@@ -193,6 +201,10 @@ export class Core {
   /** The physical store, wrapped so that each request's reads share one read barrier. */
   private readonly physical: RequestReads;
   private readonly beforeActivate: BeforeActivateHook | undefined;
+  private readonly configuredAudit: readonly AuditEnableConfig[];
+  /** The epoch whose unsealed state has every configured audit device enabled. */
+  private auditEnsuredEpoch = -1;
+  private auditEnsuring: Promise<void> | null = null;
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
   private reloadRun: Promise<ActiveState> | null = null;
@@ -211,6 +223,7 @@ export class Core {
     this.clusterName = options.clusterName;
     this.physical = new RequestReads(options.physical);
     this.beforeActivate = options.beforeActivate;
+    this.configuredAudit = options.configuredAudit ?? [];
     this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
     this.authMethods = options.authMethods ?? {};
     this.lockoutPolicy = options.lockout;
@@ -373,6 +386,11 @@ export class Core {
     return entry === null ? null : active.policies.acl(entry.policies);
   }
 
+  /** Response wrapping (sys/wrapping paths). Throws `VaultSealedError` while sealed. */
+  wrapping(): ResponseWrapper {
+    return this.requireActive().wrapping;
+  }
+
   /** The expiration manager (sys/leases paths). */
   leases(): ExpirationManager {
     return this.requireActive().leases;
@@ -410,6 +428,44 @@ export class Core {
   /** Reopens the audit files (log rotation, SIGHUP). */
   async reopenAudit(): Promise<void> {
     await this.active?.audit.reopen();
+  }
+
+  /**
+   * On the leader, once per unseal: enables the configured audit devices the audit table lacks
+   * ({@link CoreOptions.configuredAudit}). Resolves when done; a failure is logged and retried
+   * at the next clock beacon round (or the next call).
+   */
+  ensureConfiguredAudit(): Promise<void> {
+    const epoch = this.epoch;
+    if (this.configuredAudit.length === 0 || this.auditEnsuredEpoch === epoch) {
+      return Promise.resolve();
+    }
+    if (this.active === null || !this.cluster.isLeader()) return Promise.resolve();
+    this.auditEnsuring ??= this.enableConfiguredAudit()
+      .then(() => {
+        if (epoch === this.epoch) this.auditEnsuredEpoch = epoch;
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'failed to enable configured audit devices'))
+      .finally(() => {
+        this.auditEnsuring = null;
+      });
+    return this.auditEnsuring;
+  }
+
+  private async enableConfiguredAudit(): Promise<void> {
+    for (const config of this.configuredAudit) {
+      const devices = this.auditDevices();
+      const filePath = config.options?.file_path;
+      const present = devices.some(
+        (device) => device.type === config.type && device.options.file_path === filePath,
+      );
+      if (present) continue;
+      const taken = new Set(devices.map((device) => device.path));
+      let path = `${config.type}/`;
+      for (let n = 2; taken.has(path); n += 1) path = `${config.type}-${n}/`;
+      await this.enableAudit(path, config);
+      this.log.info({ path, type: config.type }, 'enabled a configured audit device');
+    }
   }
 
   /** Rewrites the table stamp, so every node reloads its tables at its next request. */
@@ -724,6 +780,7 @@ export class Core {
         this.startClockBeacon();
         this.steerLeases();
         this.log.info({ mounts: state.router.entries().length }, 'core unsealed and active');
+        this.ensureConfiguredAudit();
       },
       (err: unknown) => {
         this.log.error({ err }, 'failed to load core state after unseal; sealing again');
@@ -746,6 +803,7 @@ export class Core {
     let running = false;
     const round = async (): Promise<void> => {
       this.steerLeases();
+      this.ensureConfiguredAudit();
       if (this.cluster.isLeader()) {
         await this.barrier.put(CLOCK_BEACON_PATH, encodeBeacon(this.clock.now()));
       } else {

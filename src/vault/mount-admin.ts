@@ -21,6 +21,9 @@ export const TABLE_STAMP_PATH = 'table-stamp';
 /** Mount paths that belong to the core and can never be mounted over or under. */
 const RESERVED_PREFIXES = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
 
+/** Built-in mounts that the core serves outside the table: never disabled, never moved. */
+const BUILT_IN_MOUNTS = ['sys/', 'cubbyhole/'];
+
 /** Type aliases Vault accepts when enabling: `kv-v2` is `kv` with version 2. */
 const TYPE_ALIASES: Readonly<Record<string, { type: string; options: Record<string, string> }>> = {
   'kv-v2': { type: 'kv', options: { version: '2' } },
@@ -104,6 +107,9 @@ export function removeMount(
   path: string,
 ): { table: MountTable; removed: MountEntry } | null {
   const mountPath = normaliseMountPath(path);
+  if (BUILT_IN_MOUNTS.includes(mountPath)) {
+    throw new InvalidRequestError(`cannot unmount "${mountPath}"`);
+  }
   const removed = table.entries.find((entry) => entry.path === mountPath);
   if (removed === undefined) return null;
   const entries = table.entries.filter((entry) => entry !== removed);
@@ -147,6 +153,7 @@ export function tuneMount(table: MountTable, path: string, tune: MountTune): Mou
 export function moveMount(table: MountTable, from: string, to: string): MountTable {
   const source = normaliseMountPath(from);
   const target = normaliseMountPath(to);
+  if (BUILT_IN_MOUNTS.includes(source)) throw new InvalidRequestError(`cannot remount "${source}"`);
   const current = table.entries.find((entry) => entry.path === source);
   if (current === undefined) {
     throw new InvalidRequestError(`no mount at "${source}" to move`);

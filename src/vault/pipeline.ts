@@ -3,12 +3,17 @@
  *
  *   token → ACL (create or update by the backend's existence check; sudo for root-protected
  *   paths; the token's bound CIDRs) → spend a use → lockout check (logins) → audit the request
- *   → handler → login token or secret lease → audit the response
+ *   → handler → login token or secret lease → response wrapping → audit the response
  *
  * The login paths of auth methods need no token (their backend says which, auth-method.ts).
  * A login's {@link LoginAuth} becomes an orphan token here, and a response's secret a lease in
  * the expiration manager, before the response is audited, so the audit log sees (hashed) what
- * the client gets.
+ * the client gets. For the same reason a request with a wrap TTL has its response wrapped
+ * (wrapping.ts) before the audit: the log shows the `wrap_info` the client got, hashed.
+ *
+ * `sys/wrapping/unwrap` with no `token` in its body takes the client token as the wrapping
+ * token: the unwrap checks and spends it itself, so the pipeline's token check is skipped, and a
+ * used or expired wrapping token gets the unwrap's 400 rather than a 403 (as in Vault).
  *
  * Every way a token can fail is one 403, and so is every ACL refusal; both are audited with
  * their error. The audit log fails closed: when devices are enabled and none can write the
@@ -24,7 +29,12 @@ import type { AuditAuthInput, AuditRequestEntry } from '../audit/types.js';
 import type { ExpirationManager } from '../leases/expiration-manager.js';
 import { LoginFailedError, type AuthBackend, type LoginAuth } from '../logical/auth-method.js';
 import type { Backend } from '../logical/backend.js';
-import { InternalError, PermissionDeniedError, UnsupportedPathError } from '../logical/errors.js';
+import {
+  InternalError,
+  InvalidRequestError,
+  PermissionDeniedError,
+  UnsupportedPathError,
+} from '../logical/errors.js';
 import type { Operation, Request } from '../logical/request.js';
 import type { Response } from '../logical/response.js';
 import { authInfo } from '../tokens/token-response.js';
@@ -37,6 +47,7 @@ import type { LoginLockout } from './lockout.js';
 import type { MountEntry } from './mount-table.js';
 import type { Router } from './router.js';
 import { requiresSudo, type PathTraits } from './special-paths.js';
+import type { ResponseWrapper } from './wrapping.js';
 
 /** Vault's system default and maximum lease TTL: 768 hours, in seconds. */
 export const SYSTEM_MAX_TTL_SECONDS = 768 * 3600;
@@ -49,6 +60,7 @@ export interface PipelineState {
   readonly audit: AuditManager;
   readonly leases: ExpirationManager;
   readonly lockout: LoginLockout;
+  readonly wrapping: ResponseWrapper;
 }
 
 export interface PipelineDeps {
@@ -79,6 +91,8 @@ interface Caller {
   readonly entry: TokenEntry;
   readonly acl: Acl;
   readonly allowed: boolean;
+  /** Why the wrapping TTL bounds refused a request the capabilities allow (a 400). */
+  readonly wrappingRefused: string | undefined;
   readonly grantingPolicies: readonly string[];
 }
 
@@ -93,9 +107,10 @@ export async function runPipeline(
   const target = route(state, deps, request);
   const login = loginOf(target);
   let caller: Caller | null = null;
-  let entry: Request = request;
+  // Only the core says whose cubbyhole a request may use.
+  let entry: Request = { ...request, tokenHashedId: undefined };
 
-  if (!traits.unauthenticated && login === null) {
+  if (!traits.unauthenticated && login === null && !isSelfUnwrap(request)) {
     try {
       caller = await authorize(state, request, target);
     } catch (err) {
@@ -103,12 +118,15 @@ export async function runPipeline(
       throw err;
     }
     if (!caller.allowed) {
-      const denied = new PermissionDeniedError();
+      const denied =
+        caller.wrappingRefused === undefined
+          ? new PermissionDeniedError()
+          : new InvalidRequestError(caller.wrappingRefused);
       if (audited) await auditRefusal(state, request, caller, denied);
       throw denied;
     }
     const sudo = caller.acl.check({ path: request.path, operation: 'read' }).sudo;
-    entry = { ...request, sudo: sudo || caller.acl.isRoot };
+    entry = { ...entry, sudo: sudo || caller.acl.isRoot, tokenHashedId: ownerOf(caller.entry) };
   }
   if (target === null) {
     throw new UnsupportedPathError(`no handler for route "${request.path}". route entry not found.`);
@@ -130,8 +148,13 @@ export async function runPipeline(
 
     let response: Response | null;
     try {
-      response = await target.backend.handleRequest({ ...target.request, sudo: entry.sudo });
+      response = await target.backend.handleRequest({
+        ...target.request,
+        sudo: entry.sudo,
+        tokenHashedId: entry.tokenHashedId,
+      });
       response = await finish(state, deps, { request, target, caller, response });
+      response = await wrapIfAsked(state, request, response);
       if (login?.alias != null) await state.lockout.succeeded(login.mount.accessor, login.alias);
     } catch (err) {
       if (login !== null && err instanceof LoginFailedError) {
@@ -202,7 +225,7 @@ async function authorize(
   }
   const acl = await state.policies.acl(entry.policies);
 
-  const operation = await aclOperation(request.operation, target);
+  const operation = await aclOperation(request.operation, target, ownerOf(entry));
   // Vault ignores parameter constraints on KV version 2 (vault-api.md §2.4).
   const kv2 = target?.mount?.type === 'kv' && target.mount.options.version === '2';
   const decision = acl.check({
@@ -216,6 +239,7 @@ async function authorize(
     entry,
     acl,
     allowed: decision.allowed && !sudoMissing,
+    wrappingRefused: sudoMissing ? undefined : decision.wrappingRefused,
     grantingPolicies: decision.grantingPolicies.map((granting) => granting.name),
   };
 }
@@ -273,6 +297,33 @@ async function finish(
   return response;
 }
 
+/**
+ * The response the client gets when it asked for a wrap TTL: the handler's response moved into a
+ * wrapping token's cubbyhole, and only `wrap_info` in its place. Nothing is wrapped when there is
+ * nothing to say (a 204), for raw replies (status endpoints, downloads), or when the handler
+ * wrapped the response itself (`sys/wrapping/rewrap`).
+ */
+async function wrapIfAsked(
+  state: PipelineState,
+  request: Request,
+  response: Response | null,
+): Promise<Response | null> {
+  const ttl = request.wrapTtl ?? 0;
+  if (ttl <= 0 || response === null) return response;
+  if (response.raw !== undefined || response.wrapInfo !== undefined) return response;
+  return state.wrapping.wrap(response, { ttl, path: request.path });
+}
+
+/**
+ * An unwrap that names no token in its body: the client token is the wrapping token
+ * (vault-api.md §2.1; Vault's sys/wrapping/unwrap API docs).
+ */
+function isSelfUnwrap(request: Request): boolean {
+  if (request.path !== 'sys/wrapping/unwrap' || request.operation !== 'update') return false;
+  const token = request.data.token;
+  return token === undefined || token === null || token === '';
+}
+
 /** Creates the orphan token a login asked for, with its mount's TTLs as defaults and caps. */
 async function issueLoginToken(
   state: PipelineState,
@@ -322,11 +373,23 @@ function smallestPositive(a: number, b: number): number {
   return a > 0 ? a : b;
 }
 
-/** An update of an item that does not exist yet is a `create` for the ACL. */
-async function aclOperation(operation: Operation, target: Target | null): Promise<Operation> {
+/**
+ * An update of an item that does not exist yet is a `create` for the ACL. The check sees the
+ * caller's token hash, since whether a cubbyhole item exists depends on whose cubbyhole it is.
+ */
+async function aclOperation(
+  operation: Operation,
+  target: Target | null,
+  tokenHashedId: string | undefined,
+): Promise<Operation> {
   if (operation !== 'update' || target === null) return operation;
-  const exists = await target.backend.existenceCheck?.(target.request);
+  const exists = await target.backend.existenceCheck?.({ ...target.request, tokenHashedId });
   return exists === false ? 'create' : operation;
+}
+
+/** The hashed id that owns a cubbyhole: a service token's; batch tokens have none. */
+function ownerOf(entry: TokenEntry): string | undefined {
+  return entry.type === 'service' ? entry.hashedId : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@
  * | `sys/seal-status`, `sys/unseal`, `sys/health`, `sys/leader` | yes | yes | yes     |          |
  * | `sys/storage/raft/join`               | yes      | yes          | yes             |          |
  * | `sys/storage/raft/bootstrap/*`        | yes      |              |                 |          |
+ * | `sys/wrapping/lookup`                 | yes      |              |                 |          |
  * | `sys/seal`                            |          |              | yes             |          |
  * | `sys/storage/raft/snapshot[-force]`   |          |              |                 | yes      |
  *
@@ -45,6 +46,7 @@ const EXACT: ReadonlyMap<string, PathTraits> = new Map([
   ['sys/storage/raft/join', STATUS],
   ['sys/storage/raft/bootstrap/challenge', { ...NONE, unauthenticated: true }],
   ['sys/storage/raft/bootstrap/answer', { ...NONE, unauthenticated: true }],
+  ['sys/wrapping/lookup', { ...NONE, unauthenticated: true }],
   ['sys/seal', { ...NONE, localOnly: true }],
   ['sys/storage/raft/snapshot', { ...NONE, rawBody: true }],
   ['sys/storage/raft/snapshot-force', { ...NONE, rawBody: true }],

@@ -8,7 +8,15 @@
  * directory, so an `after` hook that calls it leaves nothing behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -73,6 +81,36 @@ export interface TestNode {
   readonly configFile: string;
   readonly logFile: string;
   process: ChildProcess | null;
+  /**
+   * A libfaketime offset for the node's wall clock (`"-1h"`, `"+30m"`), applied at each start;
+   * undefined runs it on the real clock. See {@link faketimeLibrary}.
+   */
+  clockOffset?: string;
+}
+
+/**
+ * When the cluster's certificates say they were issued: two hours ago when some node runs on a
+ * late clock, which would otherwise find them not yet valid and never complete a handshake.
+ */
+function certificateTime(options: ClusterOptions): Date | undefined {
+  const skewed = Object.keys(options.clockOffsets ?? {}).length > 0;
+  return skewed ? new Date(Date.now() - 2 * 3600 * 1000) : undefined;
+}
+
+/** Where Debian's `faketime` package puts the library its `faketime` binary preloads. */
+const FAKETIME_LIBRARIES = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/local/lib/faketime/libfaketime.so.1',
+];
+
+/**
+ * The libfaketime library, or null when it is not installed. A node with a clock offset is run
+ * with it preloaded, as `faketime -f <offset>` would run it, but without that binary in between:
+ * it forks and does not pass signals on, so the node's PID would not be the one we stop.
+ */
+export function faketimeLibrary(): string | null {
+  return FAKETIME_LIBRARIES.find((file) => existsSync(file)) ?? null;
 }
 
 /** Settings every node of a {@link TestCluster} gets in its configuration. */
@@ -81,6 +119,8 @@ export interface ClusterOptions {
   readonly snapshotThreshold?: number;
   /** `storage "raft" { trailing_logs }`: entries kept behind a snapshot; default when absent. */
   readonly trailingLogs?: number;
+  /** libfaketime offsets by node id (`{ node3: '-1h' }`), for {@link TestCluster.started}. */
+  readonly clockOffsets?: Readonly<Record<string, string>>;
 }
 
 /** One server of `sys/storage/raft/configuration`. */
@@ -119,6 +159,7 @@ export class TestCluster {
     options: ClusterOptions = {},
   ): Promise<{ cluster: TestCluster; init: InitResult }> {
     const cluster = await TestCluster.create(size, options);
+    for (const node of cluster.nodes) node.clockOffset = options.clockOffsets?.[node.id];
     for (const node of cluster.nodes) cluster.start(node);
     const init = await cluster.init(cluster.node('node1'));
     for (const node of cluster.nodes) await cluster.unseal(node, init);
@@ -127,7 +168,7 @@ export class TestCluster {
 
   static async create(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'coffer-cluster-'));
-    const ca = generateCa({ commonName: 'Coffer test cluster CA' });
+    const ca = generateCa({ commonName: 'Coffer test cluster CA', now: certificateTime(options) });
     writeFileSync(path.join(dir, 'ca.pem'), ca.certPem);
     const cluster = new TestCluster(dir, ca, options);
     for (let n = 1; n <= size; n++) await cluster.addNode(n === 1 ? null : cluster.nodes[0]!);
@@ -146,7 +187,7 @@ export class TestCluster {
       if (!ports.includes(port) && !taken.includes(port)) ports.push(port);
     }
     const id = `node${this.nodes.length + 1}`;
-    const cert = issueNodeCertificate(this.ca, { nodeId: id });
+    const cert = issueNodeCertificate(this.ca, { nodeId: id, now: certificateTime(this.options) });
     writeFileSync(path.join(this.dir, `${id}.pem`), cert.certPem);
     writeFileSync(path.join(this.dir, `${id}-key.pem`), cert.keyPem, { mode: 0o600 });
     const [apiPort, clusterPort] = ports as [number, number];
@@ -211,13 +252,29 @@ export class TestCluster {
     return node;
   }
 
-  /** Starts `node`'s server process, its output appended to its log file. */
+  /**
+   * Starts `node`'s server process, its output appended to its log file; with a
+   * {@link TestNode.clockOffset}, under libfaketime (only the wall clock moves: the monotonic
+   * clock stays true, as it does on a host whose clock was set wrong).
+   */
   start(node: TestNode): void {
+    let env: NodeJS.ProcessEnv = process.env;
+    if (node.clockOffset !== undefined) {
+      const library = faketimeLibrary();
+      if (library === null) throw new Error('libfaketime is not installed (apt install faketime)');
+      env = {
+        ...process.env,
+        LD_PRELOAD: library,
+        FAKETIME: node.clockOffset,
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        FAKETIME_DONT_RESET: '1',
+      };
+    }
     const log = openSync(node.logFile, 'a');
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', MAIN, 'server', `-config=${node.configFile}`],
-      { cwd: ROOT, stdio: ['ignore', log, log] },
+      { cwd: ROOT, stdio: ['ignore', log, log], env },
     );
     closeSync(log);
     node.process = child;

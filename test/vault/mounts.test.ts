@@ -59,7 +59,7 @@ describe('sys/mounts', () => {
       InvalidRequestError,
     );
     const listed = mountsOf(await h.call('read', 'sys/mounts', { token: h.token }));
-    assert.deepEqual(Object.keys(listed).sort(), ['secret/', 'sys/']);
+    assert.deepEqual(Object.keys(listed).sort(), ['cubbyhole/', 'secret/', 'sys/']);
   });
 
   it('tunes lease TTLs and reads them back, refusing a default above the maximum', async () => {

@@ -14,6 +14,7 @@ import { mountPaths } from './mount-paths.js';
 import { quotaPaths } from './quota-paths.js';
 import { raftPaths } from './raft-paths.js';
 import { sealPaths } from './seal-paths.js';
+import { wrappingPaths } from './wrapping-paths.js';
 
 export function createSystemBackend(core: Core): Backend {
   return new PathBackend([
@@ -32,5 +33,6 @@ export function createSystemBackend(core: Core): Backend {
     }),
     ...quotaPaths(core),
     ...raftPaths(core),
+    ...wrappingPaths(core),
   ]);
 }

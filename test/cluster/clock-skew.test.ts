@@ -1,0 +1,89 @@
+/**
+ * Clock skew: a follower whose wall clock runs an hour behind (libfaketime) must not keep a
+ * token alive past its TTL. The cluster clock (src/vault/cluster-clock.ts) never reads earlier
+ * than the newest beacon the leader replicated, so the skewed follower counts a token's TTL on
+ * the cluster's time: it reports the token's remaining TTL as the leader does, and refuses the
+ * token (403) once the TTL has passed, not an hour later.
+ *
+ * The TTL the follower reports is what shows that its own clock is not used: the leader's
+ * expiration manager also revokes the token at its TTL, which alone would make the follower
+ * refuse it eventually.
+ */
+import assert from 'node:assert/strict';
+
+import { faketimeLibrary, TestCluster, waitFor, type InitResult, type TestNode } from './support.js';
+
+const TOKEN_TTL_SECONDS = 10;
+/** Two beacon rounds (2 s each) and room for a slow, shared machine. */
+const SLACK_MS = 8_000;
+
+describe('Clock skew', function () {
+  this.timeout(60_000);
+  let cluster: TestCluster | undefined;
+  let init: InitResult;
+  let skewed: TestNode;
+  let leader: TestNode;
+
+  before(async function () {
+    if (faketimeLibrary() === null) this.skip();
+    ({ cluster, init } = await TestCluster.started(3, { clockOffsets: { node3: '-1h' } }));
+    leader = await cluster.agreedLeader(cluster.nodes);
+    skewed = cluster.node('node3');
+    assert.notEqual(leader, skewed, 'the skewed node must be a follower');
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.log(cluster?.logTails());
+  });
+
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  /** `lookup-self` of `token` through `node`: its status and the TTL it reports. */
+  async function lookupThrough(node: TestNode, token: string) {
+    const answer = await cluster!.api(node, 'GET', '/v1/auth/token/lookup-self', { token });
+    const ttl = (answer.body?.data as { ttl?: number } | undefined)?.ttl;
+    return { status: answer.status, ttl };
+  }
+
+  async function createToken(ttl: string): Promise<string> {
+    const created = await cluster!.api(leader, 'POST', '/v1/auth/token/create', {
+      token: init.root_token,
+      body: { ttl, policies: ['default'] },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    return (created.body?.auth as { client_token: string }).client_token;
+  }
+
+  it('refuses a token on the skewed follower once its TTL has passed', async () => {
+    // The skewed node runs an hour late: its own clock would report an hour too much.
+    const probe = await createToken('1h');
+    await waitFor('the skewed follower to keep the cluster time', async () => {
+      const seen = await lookupThrough(skewed, probe);
+      return seen.status === 200 && seen.ttl !== undefined && seen.ttl <= 3600;
+    }, 15_000);
+
+    const createdAt = Date.now();
+    const token = await createToken(`${TOKEN_TTL_SECONDS}s`);
+    const alive = await waitFor('the token to reach the skewed follower', async () => {
+      const seen = await lookupThrough(skewed, token);
+      return seen.status === 200 ? seen : null;
+    }, 10_000);
+    assert.ok(
+      alive.ttl !== undefined && alive.ttl <= TOKEN_TTL_SECONDS,
+      `the skewed follower reports ${alive.ttl}s left of a ${TOKEN_TTL_SECONDS}s token`,
+    );
+
+    const deadline = TOKEN_TTL_SECONDS * 1000 + SLACK_MS;
+    await waitFor('the skewed follower to refuse the expired token', async () => {
+      const seen = await lookupThrough(skewed, token);
+      return seen.status === 403;
+    }, deadline);
+    const refusedAfter = Date.now() - createdAt;
+    assert.ok(refusedAfter <= deadline, `refused only after ${refusedAfter} ms`);
+    assert.equal((await lookupThrough(leader, token)).status, 403);
+    // And it stays refused: nothing brings an expired token back on the late clock.
+    assert.equal((await lookupThrough(skewed, token)).status, 403);
+  });
+});
