@@ -10,6 +10,7 @@
  * {@link readTokenFields} parses them (with the legacy `policies`, `period` and
  * `bound_cidr_list` spellings) and {@link tokenFieldsData} prints them back.
  */
+import { parseCidr } from '../util/cidr.js';
 import { LogicalError } from './errors.js';
 import type { Backend } from './backend.js';
 import type { FieldData, FieldSchemas } from './fields.js';
@@ -224,14 +225,10 @@ export class TokenFieldError extends LogicalError {
   }
 }
 
-/** True for an IPv4 or IPv6 CIDR block (`10.0.0.0/8`), or a bare address (one host). */
+/**
+ * True for an IPv4 or IPv6 CIDR block (`10.0.0.0/8`, `2001:db8::/32`), or a bare address (one
+ * host). The address must be a real one: `::zz/64` and `300.1.1.1` are refused.
+ */
 export function isCidr(value: string): boolean {
-  const [address, bits, ...rest] = value.split('/');
-  if (rest.length > 0 || address === undefined) return false;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/u.exec(address);
-  const max = v4 !== null ? 32 : address.includes(':') ? 128 : -1;
-  if (max < 0) return false;
-  if (v4 !== null && v4.slice(1).some((octet) => Number(octet) > 255)) return false;
-  if (bits === undefined) return true;
-  return /^\d{1,3}$/u.test(bits) && Number(bits) <= max;
+  return parseCidr(value) !== null;
 }

@@ -72,7 +72,7 @@ function creator(context: TokenPathContext, kind: 'child' | 'orphan' | 'role'): 
     }
     const params = createParams(fields, fullPath(context, request), kind, role, request.sudo);
     const { clientToken, entry, warnings } = await context.store.create(parent, params);
-    const response: Response = { auth: authInfo(clientToken, entry, context.now()) };
+    const response: Response = { auth: authInfo(clientToken, entry) };
     return warnings.length === 0 ? response : { ...response, warnings };
   };
 }

@@ -27,7 +27,7 @@ export function renewPaths(context: TokenPathContext): PathDefinition[] {
     const result = await context.store.renew(entry, fields.duration('increment'), {
       connection: request.connection,
     });
-    const response: Response = { auth: authInfo(clientToken, result.entry, context.now()) };
+    const response: Response = { auth: authInfo(clientToken, result.entry) };
     return result.warnings.length === 0 ? response : { ...response, warnings: result.warnings };
   };
 

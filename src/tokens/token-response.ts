@@ -6,15 +6,19 @@ import type { AuthInfo } from '../logical/response.js';
 import { remainingSeconds } from './token-ttl.js';
 import type { TokenEntry } from './types.js';
 
-/** The `auth` block for `entry`; `clientToken` is `''` where Vault hides it (renew-accessor). */
-export function authInfo(clientToken: string, entry: TokenEntry, now: number): AuthInfo {
+/**
+ * The `auth` block for `entry` as just created or renewed; `clientToken` is `''` where Vault
+ * hides it (renew-accessor). `lease_duration` is the TTL granted, not the seconds left: time spent
+ * committing the entry must not turn a `ttl=1h` into 3599, as Vault's own answer never does.
+ */
+export function authInfo(clientToken: string, entry: TokenEntry): AuthInfo {
   return {
     clientToken,
     accessor: entry.accessor,
     policies: entry.policies,
     tokenPolicies: entry.policies,
     metadata: entry.meta,
-    leaseDuration: remainingSeconds(entry.expireTime, now),
+    leaseDuration: entry.expireTime === 0 ? 0 : entry.ttl,
     renewable: entry.renewable,
     entityId: entry.entityId,
     tokenType: entry.type,

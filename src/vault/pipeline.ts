@@ -153,7 +153,7 @@ export async function runPipeline(
         sudo: entry.sudo,
         tokenHashedId: entry.tokenHashedId,
       });
-      response = await finish(state, deps, { request, target, caller, response });
+      response = await finish(state, { request, target, caller, response });
       response = await wrapIfAsked(state, request, response);
       if (login?.alias != null) await state.lockout.succeeded(login.mount.accessor, login.alias);
     } catch (err) {
@@ -287,11 +287,10 @@ interface Finished {
  */
 async function finish(
   state: PipelineState,
-  deps: PipelineDeps,
   done: Finished,
 ): Promise<Response | null> {
   let response = done.response;
-  if (response?.login !== undefined) response = await issueLoginToken(state, deps, done, response.login);
+  if (response?.login !== undefined) response = await issueLoginToken(state, done, response.login);
   if (response?.secret !== undefined) {
     const { secret, ...rest } = response;
     const mount = done.target.mount;
@@ -345,7 +344,6 @@ function isSelfUnwrap(request: Request): boolean {
 /** Creates the orphan token a login asked for, with its mount's TTLs as defaults and caps. */
 async function issueLoginToken(
   state: PipelineState,
-  deps: PipelineDeps,
   done: Finished,
   login: LoginAuth,
 ): Promise<Response> {
@@ -382,7 +380,7 @@ async function issueLoginToken(
   return {
     ...rest,
     ...(warnings.length > 0 ? { warnings } : {}),
-    auth: authInfo(created.clientToken, created.entry, deps.now()),
+    auth: authInfo(created.clientToken, created.entry),
   };
 }
 

@@ -43,20 +43,29 @@ export async function startConformanceCluster(): Promise<ConformanceCluster> {
 
 export interface SuiteRun {
   readonly status: number;
-  /** `<group>/<step>` of every step that passed, in order. */
+  /** `<group>@<node>/<step>` of every step that passed, in order. */
   readonly passed: string[];
   readonly output: string;
 }
 
-/** Runs the hvac suite's `groups` against the cluster (hvac_suite.py). */
-export function runHvac(c: ConformanceCluster, groups: readonly string[]): Promise<SuiteRun> {
+/**
+ * Runs hvac_suite.py against the cluster: each of `runs` is `<group>@leader` or
+ * `<group>@follower`, the node the group's calls go through. `scratchDir` is where the suite
+ * may write files the servers read or write too (audit logs).
+ */
+export function runHvac(
+  c: ConformanceCluster,
+  runs: readonly string[],
+  scratchDir: string,
+): Promise<SuiteRun> {
   const args = [
     path.join(HERE, 'hvac_suite.py'),
     c.leader.api,
     c.follower.api,
     c.caFile,
     c.rootToken,
-    ...groups,
+    scratchDir,
+    ...runs,
   ];
   return new Promise((resolve) => {
     execFile(PYTHON, args, { timeout: 120_000 }, (err, stdout, stderr) => {

@@ -53,6 +53,17 @@ describe('Token backend', () => {
       assert.equal(entry?.displayName, 'token-ci');
     });
 
+    it('reports the TTL granted as lease_duration while the clock moves during the request', async () => {
+      // Every read of the clock is a quarter second later, as committing through Raft is.
+      let now = h.clock.now;
+      Object.defineProperty(h.clock, 'now', { get: () => (now += 250) });
+      const created = await h.call('update', 'create', root, { ttl: '1h' });
+      assert.equal(created?.auth?.leaseDuration, HOUR);
+      const token = created?.auth?.clientToken;
+      const renewed = await h.call('update', 'renew', root, { token, increment: '2h' });
+      assert.equal(renewed?.auth?.leaseDuration, 2 * HOUR);
+    });
+
     it('refuses callers without a live token with a 403', async () => {
       await assert.rejects(h.call('update', 'create', undefined, {}), PermissionDeniedError);
       await assert.rejects(h.call('update', 'create', 'hvs.nope', {}), PermissionDeniedError);
