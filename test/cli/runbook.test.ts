@@ -1,8 +1,8 @@
 /**
  * A Vault operator's runbook, run with `coffer` as real processes against three real servers:
  * start three empty nodes, initialise the first, unseal it, join the other two and unseal them,
- * check the peers, then give an application a policy and a login of its own and use it. Each
- * step is one `it`, in the runbook's order, each running the commands an operator would type.
+ * check the peers, then give an application a policy and a userpass login of its own, and use
+ * it. Each step is one `it`, in the runbook's order, running the commands an operator types.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -23,7 +23,7 @@ path "secret/data/app/*" {
 }
 `;
 
-describe('A Vault runbook with coffer: init, unseal, join, policy, login, kv', function () {
+describe('A Vault runbook with coffer: init, unseal, join, userpass, policy, login, kv', function () {
   this.timeout(120_000);
   // A runbook stops at the first step that fails: the later ones depend on it.
   this.bail(true);
@@ -152,12 +152,40 @@ describe('A Vault runbook with coffer: init, unseal, join, policy, login, kv', f
     assert.equal(ok(await operator.run(['policy', 'list'])), 'app\ndefault\nroot\n');
   });
 
-  it("token create -policy=app, and login with it in the application's shell", async () => {
-    const token = ok(await operator.run(['token', 'create', '-policy=app', '-field=token']));
-    assert.match(token, /^hvs\.\S+$/);
-    const login = ok(await app.run(['login', token]));
-    assert.match(login, /^Success! You are now authenticated\./);
-    assert.match(login, /\ntoken_policies +\["app","default"\]\n/);
+  it('auth enable userpass, and list it beside the token method', async () => {
+    const enabled = await operator.run(['auth', 'enable', 'userpass']);
+    assert.equal(ok(enabled), 'Success! Enabled userpass auth method at: userpass/\n');
+    const list = ok(await operator.run(['auth', 'list']));
+    assert.match(list, /\ntoken\/ +token +/);
+    assert.match(list, /\nuserpass\/ +userpass +/);
+  });
+
+  it('write auth/userpass/users/alice password=... policies=app', async () => {
+    const written = await operator.run([
+      'write',
+      'auth/userpass/users/alice',
+      'password=correct-horse',
+      'policies=app',
+    ]);
+    assert.equal(ok(written), 'Success! Data written to: auth/userpass/users/alice\n');
+  });
+
+  it("login -method=userpass username=alice in the application's shell", async () => {
+    const login = await app.run([
+      'login',
+      '-method=userpass',
+      'username=alice',
+      'password=correct-horse',
+    ]);
+    const out = ok(login);
+    assert.match(out, /^Success! You are now authenticated\./);
+    assert.match(out, /\ntoken_policies +\["app","default"\]\n/);
+    assert.match(out, /\ntoken_meta_username +alice\n/);
+    assert.ok(!out.includes('correct-horse'));
+    // A wrong password is refused, and not echoed.
+    const wrong = await app.run(['login', '-method=userpass', 'username=alice', 'password=nope']);
+    assert.equal(wrong.status, 2, shown(wrong));
+    assert.ok(!wrong.stderr.includes('password=nope'), wrong.stderr);
   });
 
   it("kv put and kv get with the application's token, through a follower", async () => {
