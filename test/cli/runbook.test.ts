@@ -23,7 +23,7 @@ path "secret/data/app/*" {
 }
 `;
 
-describe('A Vault runbook with coffer: init, unseal, join, userpass, policy, login, kv', function () {
+describe('A Vault runbook with coffer: init, unseal, join, userpass, login, kv', function () {
   this.timeout(120_000);
   // A runbook stops at the first step that fails: the later ones depend on it.
   this.bail(true);
