@@ -37,7 +37,7 @@ export function registerGeneric(program: Command, runtime: Runtime): void {
       'coffer write sys/policies/acl/app policy=@app.hcl',
       'echo \'{"data":{"user":"app"}}\' | coffer write secret/data/app -',
     ],
-    options: (command) => command.option('--force', 'write even with no data'),
+    options: (command) => command.option('-f, --force', 'write even with no data'),
     errorContext: (args) => `Error writing data to ${argString(args, 0)}`,
     run: async (ctx, args, options) => {
       const path = trimPath(argString(args, 0));
