@@ -166,7 +166,8 @@ export function readTokenFields(
 
   const numUses = pick('token_num_uses', null, (n) => fields.int(n), current.numUses);
   if (numUses < 0) throw new TokenFieldError('token_num_uses cannot be negative');
-  const type = pick('token_type', null, (n) => fields.string(n), current.type);
+  // An empty token_type is the default, as Vault reads it (hvac sends "" when unset).
+  const type = pick('token_type', null, (n) => fields.string(n) || 'default', current.type);
   if (!TOKEN_TYPES.has(type)) throw new TokenFieldError(`invalid token_type "${type}"`);
   const boundCidrs = pick('token_bound_cidrs', 'bound_cidr_list', list, [...current.boundCidrs]);
   for (const cidr of boundCidrs) {

@@ -461,4 +461,34 @@ describe('Auth methods on a three-node cluster', function () {
       await assert.rejects(run('/usr/bin/python3', [...args, 'secret/ops/db']), /403/u);
     });
   });
+
+  describe('lockout across a leader change', () => {
+    it('keeps a user locked after the leader steps down', async () => {
+      await ok(
+        call(leader, 'POST', 'auth/userpass/users/dan', { token: root, body: { password: 'pw' } }),
+        204,
+      );
+      for (let i = 0; i < 5; i += 1) {
+        const failed = await call(follower, 'POST', 'auth/userpass/login/dan', {
+          body: { password: 'nope' },
+        });
+        assert.equal(failed.status, 400);
+      }
+      const old = leader;
+      await ok(call(old, 'PUT', 'sys/step-down', { token: root }), 204);
+      const deadline = Date.now() + 30_000;
+      let next = old;
+      while (next === old && Date.now() < deadline) {
+        next = await cluster.agreedLeader(cluster.nodes);
+        if (next === old) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.notEqual(next, old, 'no new leader after step-down');
+      for (const node of cluster.nodes) {
+        const locked = await call(node, 'POST', 'auth/userpass/login/dan', {
+          body: { password: 'pw' },
+        });
+        assert.equal(locked.status, 429, `${node.id}: ${JSON.stringify(locked.body)}`);
+      }
+    });
+  });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { generateCa, issueCertificate } from '../../src/util/tls.js';
 import { runHvac, startConformanceCluster, type ConformanceCluster } from './support.js';
 
 /**
@@ -42,6 +43,14 @@ const GROUPS: Record<string, string[]> = {
   ],
   leases: ['list', 'lookup', 'renew', 'revoke', 'revoke-prefix'],
   audit: ['enable-list', 'audit-hash', 'lines-hashed', 'disable'],
+  auth: [
+    'userpass-login',
+    'userpass-refused',
+    'approle-login',
+    'approle-used-up',
+    'cert-login',
+    'cert-refused',
+  ],
 };
 
 describe('hvac against a three-node cluster', function () {
@@ -51,6 +60,16 @@ describe('hvac against a three-node cluster', function () {
 
   before(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'coffer-hvac-'));
+    // Client certificates for the cert auth steps: one from the CA the role trusts, one not.
+    const clientCa = generateCa({ commonName: 'hvac clients CA' });
+    const client = issueCertificate(clientCa, { commonName: 'hvac', usages: ['client'] });
+    const strangers = generateCa({ commonName: 'strangers CA' });
+    const stranger = issueCertificate(strangers, { commonName: 'hvac', usages: ['client'] });
+    writeFileSync(path.join(scratch, 'client-ca.pem'), clientCa.certPem);
+    writeFileSync(path.join(scratch, 'client.pem'), client.certPem);
+    writeFileSync(path.join(scratch, 'client-key.pem'), client.keyPem, { mode: 0o600 });
+    writeFileSync(path.join(scratch, 'stranger.pem'), stranger.certPem);
+    writeFileSync(path.join(scratch, 'stranger-key.pem'), stranger.keyPem, { mode: 0o600 });
     c = await startConformanceCluster();
   });
 

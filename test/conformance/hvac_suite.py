@@ -352,6 +352,64 @@ def audit(via, other, tag):
     yield "disable"
 
 
+def auth(via, other, tag):
+    """userpass, AppRole and cert logins with hvac's own auth methods (issue "Auth methods")."""
+    up, ar, ct = f"up-{tag}", f"ar-{tag}", f"ct-{tag}"
+    policy = f"auth-reader-{tag}"
+    via.sys.create_or_update_policy(
+        name=policy, policy=f'path "secret/data/auth-{tag}/*" {{ capabilities = ["read"] }}')
+    via.secrets.kv.v2.create_or_update_secret(path=f"auth-{tag}/db", secret={"pw": "s3"})
+
+    def can_read_only_its_secret(token):
+        user = client(other.url, token)
+        read = user.secrets.kv.v2.read_secret_version(path=f"auth-{tag}/db")
+        assert read["data"]["data"] == {"pw": "s3"}, read
+        denied(lambda: user.secrets.kv.v2.read_secret_version(path=f"audited-{tag}"))
+        denied(lambda: user.sys.list_mounted_secrets_engines())
+
+    via.sys.enable_auth_method("userpass", path=up)
+    via.auth.userpass.create_or_update_user(
+        username="alice", password="correct horse", policies=[policy], mount_point=up)
+    anonymous = hvac.Client(url=via.url, verify=CA)
+    login = anonymous.auth.userpass.login("Alice", "correct horse", mount_point=up)
+    assert login["auth"]["policies"] == ["auth-reader-" + tag, "default"], login
+    can_read_only_its_secret(login["auth"]["client_token"])
+    yield "userpass-login"
+    for name, password in (("alice", "wrong"), ("nobody", "wrong")):
+        expect_error(exceptions.InvalidRequest, lambda: hvac.Client(url=via.url, verify=CA)
+                     .auth.userpass.login(name, password, mount_point=up))
+    yield "userpass-refused"
+
+    via.sys.enable_auth_method("approle", path=ar)
+    via.auth.approle.create_or_update_approle(
+        role_name="ci", token_policies=[policy], secret_id_num_uses=1, mount_point=ar)
+    role_id = other.auth.approle.read_role_id("ci", mount_point=ar)["data"]["role_id"]
+    secret_id = via.auth.approle.generate_secret_id("ci", mount_point=ar)["data"]["secret_id"]
+    login = hvac.Client(url=via.url, verify=CA).auth.approle.login(
+        role_id=role_id, secret_id=secret_id, mount_point=ar)
+    can_read_only_its_secret(login["auth"]["client_token"])
+    yield "approle-login"
+    expect_error(exceptions.InvalidRequest, lambda: hvac.Client(url=other.url, verify=CA)
+                 .auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=ar))
+    yield "approle-used-up"
+
+    via.sys.enable_auth_method("cert", path=ct)
+    # hvac reads the role's certificate from a file path.
+    via.auth.cert.create_ca_certificate_role(
+        name="web", certificate=os.path.join(SCRATCH, "client-ca.pem"), token_policies=[policy],
+        mount_point=ct)
+    cert, key = os.path.join(SCRATCH, "client.pem"), os.path.join(SCRATCH, "client-key.pem")
+    login = hvac.Client(url=via.url, verify=CA).auth.cert.login(
+        name="web", cert_pem=cert, key_pem=key, mount_point=ct)
+    can_read_only_its_secret(login["auth"]["client_token"])
+    yield "cert-login"
+    stranger = os.path.join(SCRATCH, "stranger.pem"), os.path.join(SCRATCH, "stranger-key.pem")
+    expect_error(exceptions.InvalidRequest, lambda: hvac.Client(url=via.url, verify=CA)
+                 .auth.cert.login(name="web", cert_pem=stranger[0], key_pem=stranger[1],
+                                  mount_point=ct))
+    yield "cert-refused"
+
+
 def main():
     nodes = {"leader": (LEADER, FOLLOWER), "follower": (FOLLOWER, LEADER)}
     for run in RUNS:
