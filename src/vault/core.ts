@@ -334,7 +334,11 @@ export class Core {
   /** Adds a key term and makes it active (`sys/rotate`). */
   async rotateKeyring(): Promise<KeyStatus> {
     this.requireActive();
-    return this.barrier.rotate();
+    const status = await this.barrier.rotate();
+    // The table stamp tells every other node to reload its tables, and the keyring with them,
+    // at its next request: from then on it encrypts under the new term too.
+    await this.touchTables();
+    return status;
   }
 
   /** The mounted secrets engines, longest path first. */
@@ -704,13 +708,16 @@ export class Core {
     if (this.reloadRun !== null) return this.reloadRun;
     const epoch = this.epoch;
     const current = this.requireActive();
-    const run = loadTables(this.stateDeps(), current, current).then((tables) => {
-      if (epoch !== this.epoch || this.barrier.sealed) throw new VaultSealedError();
-      const state: ActiveState = { ...current, ...tables };
-      this.install(state);
-      this.log.info({ mounts: state.router.entries().length }, 'core tables reloaded');
-      return state;
-    });
+    const run = this.barrier
+      .reloadKeyring()
+      .then(() => loadTables(this.stateDeps(), current, current))
+      .then((tables) => {
+        if (epoch !== this.epoch || this.barrier.sealed) throw new VaultSealedError();
+        const state: ActiveState = { ...current, ...tables };
+        this.install(state);
+        this.log.info({ mounts: state.router.entries().length }, 'core tables reloaded');
+        return state;
+      });
     this.reloadRun = run.finally(() => {
       this.reloadRun = null;
     });
