@@ -28,9 +28,9 @@ import {
   indexFolder,
   listLeaseIds,
   putOps,
-  randomBase62,
   readLease,
 } from './lease-store.js';
+import { randomBase62 } from '../util/random.js';
 import { Revocation } from './revocation.js';
 import { tidyLeaseStorage, type TidySummary } from './lease-tidy.js';
 import type {

@@ -11,8 +11,6 @@
  * and deleted in one `Storage.batch`, so a reader never sees one without the other (tidy repairs
  * what an older bug or a manual edit may have left).
  */
-import { randomBytes } from 'node:crypto';
-
 import { InvalidRequestError } from '../logical/errors.js';
 import { decodeJson, encodeJson, type Storage, type StorageOp } from '../logical/storage.js';
 import type { LeaseKind, LeaseRecord } from './types.js';
@@ -143,16 +141,3 @@ export function assertLeaseId(id: string): void {
   }
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** `length` characters drawn uniformly from base62 with the OS random source. */
-export function randomBase62(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 248 is the largest multiple of 62 below 256: rejecting above it keeps the draw uniform.
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
-    }
-  }
-  return out;
-}

@@ -246,22 +246,7 @@ export class TokenStore {
       boundCidrs: role?.tokenBoundCidrs ?? [],
     };
 
-    if (type === 'batch') {
-      const clientToken = this.sealer.seal(draft);
-      const entry: TokenEntry = { ...draft, hashedId: this.records.hashId(clientToken) };
-      return { clientToken, entry, warnings };
-    }
-    const clientToken = newServiceTokenId();
-    const entry: TokenEntry = { ...draft, hashedId: this.records.hashId(clientToken) };
-    await this.trackExpiry(entry);
-    try {
-      await this.writeCreated(entry);
-    } catch (err) {
-      if (entry.expireTime !== 0) await this.revocation.expiry?.untrack(tokenLeaseId(entry));
-      throw err;
-    }
-    this.log.debug({ accessor: entry.accessor, path: entry.path }, 'token created');
-    return { clientToken, entry, warnings };
+    return this.issue(draft, warnings, 'token created');
   }
 
   /**
@@ -317,21 +302,7 @@ export class TokenStore {
       boundCidrs: params.boundCidrs,
       login: params.login,
     };
-    if (params.type === 'batch') {
-      const clientToken = this.sealer.seal(draft);
-      return { clientToken, entry: { ...draft, hashedId: this.records.hashId(clientToken) }, warnings };
-    }
-    const clientToken = newServiceTokenId();
-    const entry: TokenEntry = { ...draft, hashedId: this.records.hashId(clientToken) };
-    await this.trackExpiry(entry);
-    try {
-      await this.writeCreated(entry);
-    } catch (err) {
-      if (entry.expireTime !== 0) await this.revocation.expiry?.untrack(tokenLeaseId(entry));
-      throw err;
-    }
-    this.log.debug({ accessor: entry.accessor, path: entry.path }, 'login token created');
-    return { clientToken, entry, warnings };
+    return this.issue(draft, warnings, 'login token created');
   }
 
   /**
@@ -345,9 +316,7 @@ export class TokenStore {
     const now = this.now();
     const ttl = Math.min(params.ttl, this.maxTtl);
     if (!(ttl > 0)) throw new InvalidRequestError('a wrapping TTL must be positive');
-    const clientToken = newServiceTokenId();
-    const entry: TokenEntry = {
-      hashedId: this.records.hashId(clientToken),
+    const draft: Omit<TokenEntry, 'hashedId'> = {
       accessor: newAccessor(),
       policies: [RESPONSE_WRAPPING_POLICY_NAME],
       path: params.path,
@@ -369,15 +338,35 @@ export class TokenStore {
       entityId: '',
       boundCidrs: [],
     };
+    const warnings = ttl < params.ttl ? [`wrapping TTL capped to ${ttl}s`] : [];
+    return this.issue(draft, warnings, 'wrapping token created');
+  }
+
+  /**
+   * Gives `draft` its id: a batch token seals the entry into the id itself; a service token
+   * gets a random id, its expiry tracked as a lease, then its records written (a child's
+   * together with its parent's, see {@link TokenStore.writeCreated}).
+   */
+  private async issue(
+    draft: Omit<TokenEntry, 'hashedId'>,
+    warnings: readonly string[],
+    event: string,
+  ): Promise<CreatedToken> {
+    if (draft.type === 'batch') {
+      const clientToken = this.sealer.seal(draft);
+      const entry: TokenEntry = { ...draft, hashedId: this.records.hashId(clientToken) };
+      return { clientToken, entry, warnings };
+    }
+    const clientToken = newServiceTokenId();
+    const entry: TokenEntry = { ...draft, hashedId: this.records.hashId(clientToken) };
     await this.trackExpiry(entry);
     try {
       await this.writeCreated(entry);
     } catch (err) {
-      await this.revocation.expiry?.untrack(tokenLeaseId(entry));
+      if (entry.expireTime !== 0) await this.revocation.expiry?.untrack(tokenLeaseId(entry));
       throw err;
     }
-    this.log.debug({ accessor: entry.accessor, path: entry.path }, 'wrapping token created');
-    const warnings = ttl < params.ttl ? [`wrapping TTL capped to ${ttl}s`] : [];
+    this.log.debug({ accessor: entry.accessor, path: entry.path }, event);
     return { clientToken, entry, warnings };
   }
 

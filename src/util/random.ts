@@ -3,6 +3,7 @@
  * core, simulations) takes one of these instead of calling `Math.random`, so a run can be replayed
  * from its seed.
  */
+import { randomBytes } from 'node:crypto';
 export type Random = () => number;
 
 /**
@@ -44,4 +45,24 @@ function rotl(x: number, k: number): number {
 /** An integer in [min, max) drawn from `random`. */
 export function randomInt(random: Random, min: number, max: number): number {
   return min + Math.floor(random() * (max - min));
+}
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** The largest multiple of 62 that fits in a byte: bytes at or above it are redrawn (no bias). */
+const UNBIASED_LIMIT = 248;
+
+/**
+ * `length` characters drawn uniformly from [A-Za-z0-9] with the OS's cryptographic source: token
+ * ids, accessors, lease id suffixes, mount accessors.
+ */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte >= UNBIASED_LIMIT) continue;
+      out += BASE62[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
 }

@@ -22,7 +22,7 @@ export type {
 export { SingleNodeCluster, type SingleNodeClusterOptions } from './single-node-cluster.js';
 export { ClusterUnsupportedError, CoreStateCorruptError, InitOptionsError } from './errors.js';
 export { pathTraits, type PathTraits } from './special-paths.js';
-export { newUuid } from './token-id.js';
+export { newUuid } from './uuid.js';
 export type { ClusterIdentity } from './cluster-identity.js';
 export type { MountEntry, MountTable } from './mount-table.js';
 export { COFFER_VERSION, REPORTED_VERSION, VAULT_API_VERSION } from './version.js';

@@ -10,7 +10,8 @@
 import { StorageConditionFailedError } from '../logical/errors.js';
 import { decodeJson, encodeJson, type Storage } from '../logical/storage.js';
 import { CoreStateCorruptError } from './errors.js';
-import { newUuid, randomBase62 } from './token-id.js';
+import { randomBase62 } from '../util/random.js';
+import { newUuid } from './uuid.js';
 
 /** One mounted engine, with Vault's `sys/mounts` fields. */
 export interface MountEntry {
