@@ -8,6 +8,8 @@
  * - Joins: on the leader, the challenge and its answer are the core's (`createJoinChallenge`,
  *   `checkJoinAnswer`), and an accepted node is added as a learner that the leader promotes once
  *   it has caught up. On a joining node, `join` hands the parameters to the {@link Joiner}.
+ * - Autopilot's state is judged on the leader from its node's per-member progress and contact
+ *   times; one tracker per term of leadership remembers since when each health has held.
  * - Forwarding sends the whole HTTP request on the node's `http-forward` channel; the leader's
  *   handler replays it through its own HTTP server.
  *
@@ -24,6 +26,11 @@ import type { RaftNode } from '../raft/node/raft-node.js';
 import type { MemberStatus, NodeMeta } from '../raft/node/types.js';
 import type { RestorableStateMachine } from '../physical/restore-command.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import {
+  AutopilotTracker,
+  type AutopilotObservation,
+  type AutopilotState,
+} from '../vault/autopilot.js';
 import type {
   ClusterControl,
   ForwardedRequest,
@@ -36,6 +43,7 @@ import type {
   RaftConfiguration,
 } from '../vault/cluster.js';
 import type { JoinChallengeRecords } from '../vault/core.js';
+import { REPORTED_VERSION } from '../vault/version.js';
 import {
   decodeForwardedRequest,
   decodeForwardedResponse,
@@ -92,6 +100,7 @@ export class RaftCluster implements ClusterControl {
   private joiner: Joiner | null = null;
   private forwardHandler: ForwardHandler | null = null;
   private since: Date | null = null;
+  private autopilot: AutopilotTracker | null = null;
   private configIndex = 0;
   private changing = false;
 
@@ -125,6 +134,7 @@ export class RaftCluster implements ClusterControl {
     node.handle(HTTP_FORWARD_CHANNEL, (from, payload) => this.serveForwarded(from, payload));
     node.on('leader', (leader) => {
       this.since = leader === this.nodeId ? new Date() : null;
+      this.autopilot = null;
     });
     // Entries apply in order, so the change being applied sits right after `applied`.
     node.on('membership', () => {
@@ -189,6 +199,39 @@ export class RaftCluster implements ClusterControl {
         ...status.learners.map((m) => server(m, false)),
       ],
     };
+  }
+
+  async autopilotState(): Promise<AutopilotState> {
+    const status = this.requireNode().status();
+    if (status.role !== 'leader') {
+      throw new NoActiveNodeError('only the leader reports the autopilot state');
+    }
+    const now = new Date();
+    const since = this.since ?? now;
+    this.autopilot ??= new AutopilotTracker(since);
+
+    const observe = (member: MemberStatus, voter: boolean): AutopilotObservation => {
+      const self = member.id === this.nodeId;
+      const contact = status.contact[member.id];
+      // A member not heard from since this process started has been silent at least since
+      // this node's leadership began.
+      const heardAt = contact?.lastHeardAt ?? since.getTime();
+      return {
+        id: member.id,
+        address: (self ? this.meta : member.meta)?.clusterAddr ?? '',
+        status: self ? 'leader' : voter ? 'voter' : 'non-voter',
+        lastContactMs: self ? 0 : Math.max(0, now.getTime() - heardAt),
+        lastTerm: contact?.matchTerm ?? 0,
+        lastIndex: self ? status.lastIndex : (status.progress[member.id]?.match ?? 0),
+        // Members do not tell the leader their version: it reports its own for every one.
+        version: REPORTED_VERSION,
+      };
+    };
+    const observations = [
+      ...status.voters.map((m) => observe(m, true)),
+      ...status.learners.map((m) => observe(m, false)),
+    ];
+    return this.autopilot.assess(observations, now);
   }
 
   async removePeer(nodeId: string): Promise<void> {

@@ -7,6 +7,7 @@
  * health, seal status, unseal and leader itself and hands the rest to the leader through
  * {@link ClusterControl.forward} (DESIGN.md "The write path").
  */
+import type { AutopilotState } from './autopilot.js';
 
 /** Where the current leader can be reached. */
 export interface LeaderInfo {
@@ -132,6 +133,14 @@ export interface ClusterControl {
 
   /** The latest committed Raft configuration. */
   configuration(): Promise<RaftConfiguration>;
+
+  /**
+   * Leader: autopilot's health of every server and of the cluster, from what this leader has
+   * observed (`sys/storage/raft/autopilot/state`, autopilot.ts). Only a leader has that view:
+   * elsewhere this rejects with `NoActiveNodeError` (503), so the path is forwarded even as a
+   * read (special-paths.ts, `leaderOnly`).
+   */
+  autopilotState(): Promise<AutopilotState>;
 
   /** Removes `nodeId` from the configuration. Rejects for an unknown node. */
   removePeer(nodeId: string): Promise<void>;

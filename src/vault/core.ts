@@ -649,9 +649,10 @@ export class Core {
       return path === 'sys/init' ? 'local' : 'no-leader';
     }
     // A follower answers reads itself after a read index with the leader (DESIGN.md, "The read
-    // path"); raw-body paths (snapshots) stay with the leader.
+    // path"); raw-body paths (snapshots) and the leader's own observations stay with the leader.
     const reads = operation === 'read' || operation === 'list';
-    return reads && this.active !== null && !traits.rawBody ? 'local-read' : 'forward';
+    const local = reads && this.active !== null && !traits.rawBody && !traits.leaderOnly;
+    return local ? 'local-read' : 'forward';
   }
 
   /** True when `path` takes its request body as bytes (snapshot restore), not JSON. */

@@ -26,3 +26,12 @@ export { newUuid } from './uuid.js';
 export type { ClusterIdentity } from './cluster-identity.js';
 export type { MountEntry, MountTable } from './mount-table.js';
 export { COFFER_VERSION, REPORTED_VERSION, VAULT_API_VERSION } from './version.js';
+export {
+  AutopilotTracker,
+  DEFAULT_AUTOPILOT_LIMITS,
+  formatGoDuration,
+  type AutopilotLimits,
+  type AutopilotObservation,
+  type AutopilotServer,
+  type AutopilotState,
+} from './autopilot.js';

@@ -3,6 +3,7 @@
  * nothing to forward. For tests and for running the core on a non-replicated store.
  */
 import { InvalidRequestError } from '../logical/errors.js';
+import { AutopilotTracker, type AutopilotState } from './autopilot.js';
 import type {
   ClusterControl,
   ForwardedResponse,
@@ -12,6 +13,7 @@ import type {
   RaftConfiguration,
 } from './cluster.js';
 import { ClusterUnsupportedError } from './errors.js';
+import { REPORTED_VERSION } from './version.js';
 
 export interface SingleNodeClusterOptions {
   nodeId?: string;
@@ -25,6 +27,7 @@ export class SingleNodeCluster implements ClusterControl {
   readonly nodeId: string;
   private readonly self: LeaderInfo;
   private readonly since: Date;
+  private readonly autopilot: AutopilotTracker;
 
   constructor(options: SingleNodeClusterOptions = {}) {
     this.nodeId = options.nodeId ?? 'node1';
@@ -34,6 +37,7 @@ export class SingleNodeCluster implements ClusterControl {
       clusterAddr: options.clusterAddr ?? 'https://127.0.0.1:8201',
     };
     this.since = options.activeSince ?? new Date();
+    this.autopilot = new AutopilotTracker(this.since);
   }
 
   isLeader(): boolean {
@@ -55,6 +59,14 @@ export class SingleNodeCluster implements ClusterControl {
   async configuration(): Promise<RaftConfiguration> {
     const address = this.self.clusterAddr.replace(/^[a-z]+:\/\//, '');
     return { index: 0, servers: [{ nodeId: this.nodeId, address, leader: true, voter: true }] };
+  }
+
+  /** The one server, leader and healthy; it tolerates no failure. */
+  async autopilotState(): Promise<AutopilotState> {
+    const { servers } = await this.configuration();
+    const observed = { id: this.nodeId, address: servers[0]!.address, status: 'leader' as const };
+    const facts = { lastContactMs: 0, lastTerm: 1, lastIndex: 0, version: REPORTED_VERSION };
+    return this.autopilot.assess([{ ...observed, ...facts }], new Date());
   }
 
   async removePeer(nodeId: string): Promise<void> {

@@ -11,10 +11,15 @@
  * | `sys/wrapping/lookup`                 | yes      |              |                 |          |
  * | `sys/seal`                            |          |              | yes             |          |
  * | `sys/storage/raft/snapshot[-force]`   |          |              |                 | yes      |
+ * | `sys/storage/raft/autopilot/state`    |          |              | leader only     |          |
  *
  * Never forwarded means the node answers for itself, leader or not: its own seal state, its own
  * view of the leader, its own seal (sealing a standby must not seal the leader), and a join,
  * which a node makes precisely because it has no leader yet.
+ *
+ * Leader only is the opposite: a follower forwards even a read of it, because the answer is the
+ * leader's own observation of the cluster (last contact, match index per server), which a
+ * follower's read-only view of storage does not hold.
  */
 
 export interface PathTraits {
@@ -26,6 +31,8 @@ export interface PathTraits {
   readonly localOnly: boolean;
   /** Takes its body as bytes rather than JSON. */
   readonly rawBody: boolean;
+  /** Answered by the leader even for a read: a follower forwards it rather than serve it. */
+  readonly leaderOnly: boolean;
 }
 
 const NONE: PathTraits = {
@@ -33,6 +40,7 @@ const NONE: PathTraits = {
   worksSealed: false,
   localOnly: false,
   rawBody: false,
+  leaderOnly: false,
 };
 
 const STATUS: PathTraits = { ...NONE, unauthenticated: true, worksSealed: true, localOnly: true };
@@ -50,6 +58,7 @@ const EXACT: ReadonlyMap<string, PathTraits> = new Map([
   ['sys/seal', { ...NONE, localOnly: true }],
   ['sys/storage/raft/snapshot', { ...NONE, rawBody: true }],
   ['sys/storage/raft/snapshot-force', { ...NONE, rawBody: true }],
+  ['sys/storage/raft/autopilot/state', { ...NONE, leaderOnly: true }],
 ]);
 
 /** The traits of `path` (below `/v1/`, decoded); a trailing `/` does not change them. */

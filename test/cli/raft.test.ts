@@ -44,6 +44,7 @@ describe('coffer operator raft', () => {
             body: envelope({
               healthy: true,
               failure_tolerance: 1,
+              optimistic_failure_tolerance: 1,
               leader: 'node1',
               voters: ['node1', 'node2', 'node3'],
               servers: {
@@ -57,6 +58,9 @@ describe('coffer operator raft', () => {
                   last_contact: '0s',
                   last_term: 3,
                   last_index: 61,
+                  stable_since: '2024-01-01T00:00:00.000Z',
+                  version: '1.17.0+coffer.0.1.0',
+                  node_type: 'voter',
                 },
               },
             }),
@@ -160,8 +164,11 @@ describe('coffer operator raft', () => {
       const state = await cli.run(['operator', 'raft', 'autopilot', 'state']);
       assert.equal(state.status, 0, state.err);
       assert.match(state.out, /^Healthy: +true\nFailure Tolerance: +1\nLeader: +node1\n/);
+      assert.match(state.out, /\nLeader: +node1\nOptimistic Failure Tolerance: +1\nVoters:\n/);
       assert.match(state.out, /\nVoters:\n {3}node1\n {3}node2\n/);
       assert.match(state.out, /\n {3}node1\n {6}Name: +node1\n/);
+      assert.match(state.out, /\n {6}Stable Since: +2024-01-01T00:00:00\.000Z\n/);
+      assert.match(state.out, /\n {6}Node Type: +voter\n$/);
       const leader = await cli.run(['operator', 'raft', 'autopilot', 'state', '-field=leader']);
       assert.equal(leader.out, 'node1');
     });
@@ -188,6 +195,13 @@ describe('coffer operator raft', () => {
       assert.equal(result.status, 0, result.err);
       assert.match(result.out, /^Node +Address +State +Voter\n/);
       assert.match(result.out, /\n\S+ +\S+ +leader +true\n$/);
+    });
+
+    it("prints a single node's autopilot state: healthy, tolerating no failure", async () => {
+      const result = await cli.run(['operator', 'raft', 'autopilot', 'state']);
+      assert.equal(result.status, 0, result.err);
+      assert.match(result.out, /^Healthy: +true\nFailure Tolerance: +0\n/);
+      assert.match(result.out, /\n {6}Status: +leader\n/);
     });
 
     it('exits 2 when the node refuses to remove its only server', async () => {

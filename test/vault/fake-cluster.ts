@@ -2,7 +2,10 @@
  * A {@link ClusterControl} whose role and leader a test sets, and which records every call.
  * Forwarding goes to whatever `forwardTo` the test plugs in (another node's HTTP server).
  */
+import { AutopilotTracker } from '../../src/vault/index.js';
 import type {
+  AutopilotObservation,
+  AutopilotState,
   ClusterControl,
   ForwardedRequest,
   ForwardedResponse,
@@ -20,6 +23,17 @@ export const LEADER: LeaderInfo = {
   clusterAddr: 'https://10.0.0.1:8201',
 };
 
+/** One server as the fake leader observes it, at term 3. */
+function observed(
+  id: string,
+  status: AutopilotObservation['status'],
+  lastContactMs: number,
+  lastIndex: number,
+): AutopilotObservation {
+  const address = `10.0.0.${id.slice(-1)}:8201`;
+  return { id, address, status, lastContactMs, lastTerm: 3, lastIndex, version: '1.17.0' };
+}
+
 export class FakeCluster implements ClusterControl {
   leading = true;
   current: LeaderInfo | null = LEADER;
@@ -27,6 +41,14 @@ export class FakeCluster implements ClusterControl {
   forwarded: ForwardedRequest[] = [];
   forwardTo: ((request: ForwardedRequest) => Promise<ForwardedResponse>) | null = null;
   snapshotBytes = new Uint8Array([1, 2, 3, 0, 255]);
+  /** What `autopilotState` judges, as of `autopilotNow`; a test changes them between reads. */
+  observations: AutopilotObservation[] = [
+    observed('node1', 'leader', 0, 61),
+    observed('node2', 'voter', 250, 61),
+    observed('node3', 'voter', 1200, 60),
+  ];
+  autopilotNow = new Date('2024-01-01T00:05:00Z');
+  private readonly autopilot = new AutopilotTracker(new Date('2024-01-01T00:00:00Z'));
 
   constructor(readonly nodeId = 'node1') {}
 
@@ -62,6 +84,11 @@ export class FakeCluster implements ClusterControl {
         { nodeId: 'node2', address: '10.0.0.2:8201', leader: false, voter: false },
       ],
     };
+  }
+
+  async autopilotState(): Promise<AutopilotState> {
+    this.calls.push(['autopilotState', null]);
+    return this.autopilot.assess(this.observations, this.autopilotNow);
   }
 
   async removePeer(nodeId: string): Promise<void> {

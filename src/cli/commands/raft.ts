@@ -197,11 +197,16 @@ export function registerRaft(raft: Command, runtime: Runtime): void {
 }
 
 function autopilotText(state: Record<string, unknown>): string {
-  const lines = [
-    ['Healthy:', formatValue(state.healthy)],
-    ['Failure Tolerance:', formatValue(state.failure_tolerance)],
-    ['Leader:', formatValue(state.leader)],
-  ].map(([label, value]) => `${(label ?? '').padEnd(20)}${value}`);
+  const summary: Array<[string, unknown]> = [
+    ['Healthy:', state.healthy],
+    ['Failure Tolerance:', state.failure_tolerance],
+    ['Leader:', state.leader],
+  ];
+  if (state.optimistic_failure_tolerance !== undefined) {
+    summary.push(['Optimistic Failure Tolerance:', state.optimistic_failure_tolerance]);
+  }
+  const width = Math.max(20, ...summary.map(([label]) => label.length + 1));
+  const lines = summary.map(([label, value]) => `${label.padEnd(width)}${formatValue(value)}`);
   lines.push('Voters:');
   for (const voter of Array.isArray(state.voters) ? state.voters : []) {
     lines.push(`   ${String(voter)}`);
@@ -211,7 +216,9 @@ function autopilotText(state: Record<string, unknown>): string {
   for (const [id, raw] of sortedEntries(servers)) {
     const server = isObject(raw) ? raw : {};
     lines.push(`   ${id}`);
+    // Rows a server does not report (an older server's answer) are left out, not printed empty.
     for (const [label, key] of SERVER_ROWS) {
+      if (server[key] === undefined) continue;
       lines.push(`      ${label.padEnd(16)}${formatValue(server[key])}`);
     }
   }
@@ -227,4 +234,7 @@ const SERVER_ROWS: readonly (readonly [string, string])[] = [
   ['Last Contact:', 'last_contact'],
   ['Last Term:', 'last_term'],
   ['Last Index:', 'last_index'],
+  ['Stable Since:', 'stable_since'],
+  ['Version:', 'version'],
+  ['Node Type:', 'node_type'],
 ];

@@ -71,6 +71,7 @@ import type {
   NodeMeta,
   NodeState,
   NodeStatus,
+  PeerContact,
   RaftNodeOptions,
 } from './types.js';
 import { ProposalTracker, ReadTracker, TransferTracker, Waiter } from './waiters.js';
@@ -124,6 +125,8 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private peersKey = '';
   /** What the peer set was last computed from (see refreshPeers). */
   private peerInputs = '';
+  /** Per peer, the wall time its last message arrived (for status(); the core keeps no clock). */
+  private readonly lastHeard = new Map<NodeId, number>();
 
   /** @throws NodeConfigError when an option cannot work. */
   constructor(options: RaftNodeOptions<R>) {
@@ -187,7 +190,10 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
 
     // Messages arriving from here on queue up for the loop.
     this.state = 'running';
-    transport.onMessage((m) => this.enqueue((core) => core.step(m)));
+    transport.onMessage((m) => {
+      this.lastHeard.set(m.from, Date.now());
+      this.enqueue((core) => core.step(m));
+    });
     transport.onUnreachable((peer) => this.enqueue((core) => core.reportUnreachable(peer)));
     transport.onSnapshotStatus((peer, ok) => this.enqueue((core) => core.reportSnapshot(peer, ok)));
     try {
@@ -348,7 +354,23 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
       voters: (s?.config.voters ?? []).map(member),
       learners: (s?.config.learners ?? []).map(member),
       progress: s?.progress ?? {},
+      contact: core === null ? {} : this.contact(core, s!.progress),
     };
+  }
+
+  /** What `status().contact` reports: per member with progress, i.e. only while leading. */
+  private contact(core: Raft, progress: Record<NodeId, { match: number }>) {
+    const contact: Record<NodeId, PeerContact> = {};
+    for (const [id, pr] of Object.entries(progress)) {
+      contact[id] =
+        id === this.id
+          ? { lastHeardAt: Date.now(), matchTerm: core.raftLog.lastTerm() }
+          : {
+              lastHeardAt: this.lastHeard.get(id) ?? null,
+              matchTerm: core.raftLog.term(pr.match) ?? null,
+            };
+    }
+    return contact;
   }
 
   /** The addresses of member `id`, when known. */

@@ -110,6 +110,20 @@ export interface PeerProgress {
   state: string;
 }
 
+/**
+ * What a leader's driver knows of a member beyond the core's progress, for health reports
+ * (`sys/storage/raft/autopilot/state`). The wall clock lives here, never in the core.
+ */
+export interface PeerContact {
+  /** `Date.now()` when the last message from the member arrived; null: none since this start. */
+  lastHeardAt: number | null;
+  /**
+   * The term of the entry at the member's match index in this log, null once compacted away;
+   * for this node, the term of its last entry.
+   */
+  matchTerm: number | null;
+}
+
 /** What `RaftNode.status()` reports, for the HTTP layer and operators. */
 export interface NodeStatus {
   id: NodeId;
@@ -126,6 +140,8 @@ export interface NodeStatus {
   learners: MemberStatus[];
   /** Per member, when this node leads; empty otherwise. */
   progress: Record<NodeId, PeerProgress>;
+  /** Per member (this node included), when this node leads; empty otherwise. */
+  contact: Record<NodeId, PeerContact>;
 }
 
 /** Options of `RaftNode.addLearner`. */

@@ -5,6 +5,7 @@
 import { InvalidRequestError } from '../../logical/errors.js';
 import type { FieldData, PathDefinition, Request } from '../../logical/index.js';
 import { dataResponse, rawJson, type Response } from '../../logical/response.js';
+import { formatGoDuration, type AutopilotServer } from '../autopilot.js';
 import type { Core } from '../core.js';
 
 /** Vault reports Raft protocol version 3 for every server. */
@@ -23,6 +24,34 @@ export function raftPaths(core: Core): PathDefinition[] {
       protocol_version: RAFT_PROTOCOL_VERSION,
     }));
     return dataResponse({ config: { index: config.index, servers } });
+  };
+
+  // Vault's shape (API docs, "Get cluster state"): servers keyed by id, durations as Go prints
+  // them, times as RFC 3339.
+  const autopilotState = async (): Promise<Response> => {
+    const state = await cluster.autopilotState();
+    const server = (s: AutopilotServer) => ({
+      id: s.id,
+      name: s.id,
+      address: s.address,
+      node_status: s.nodeStatus,
+      last_contact: formatGoDuration(s.lastContactMs),
+      last_term: s.lastTerm,
+      last_index: s.lastIndex,
+      healthy: s.healthy,
+      stable_since: s.stableSince.toISOString(),
+      status: s.status,
+      version: s.version,
+      node_type: s.status === 'non-voter' ? 'non-voter' : 'voter',
+    });
+    return dataResponse({
+      healthy: state.healthy,
+      failure_tolerance: state.failureTolerance,
+      optimistic_failure_tolerance: state.optimisticFailureTolerance,
+      leader: state.leader,
+      voters: state.voters,
+      servers: Object.fromEntries(state.servers.map((s) => [s.id, server(s)])),
+    });
   };
 
   const removePeer = async (_request: Request, fields: FieldData): Promise<null> => {
@@ -86,6 +115,11 @@ export function raftPaths(core: Core): PathDefinition[] {
       pattern: 'storage/raft/configuration',
       operations: { read: configuration },
       synopsis: 'The servers of the Raft configuration.',
+    },
+    {
+      pattern: 'storage/raft/autopilot/state',
+      operations: { read: autopilotState },
+      synopsis: "Autopilot's health of each server and of the cluster, as the leader sees it.",
     },
     {
       pattern: 'storage/raft/remove-peer',

@@ -34,6 +34,24 @@ describe('RaftNode', () => {
       }
       assert.deepEqual(Object.keys(leader.node.status().progress).sort(), ['a', 'b', 'c']);
     });
+
+    it('reports, on the leader only, when each member was last heard from', async () => {
+      const leader = await cluster.leader();
+      const index = await leader.node.propose(command('x', '1'));
+      const caughtUp = () => {
+        const { progress } = leader.node.status();
+        return Object.values(progress).every((pr) => pr.match >= index);
+      };
+      await waitFor('every member to match the proposal', caughtUp);
+      const status = leader.node.status();
+      assert.deepEqual(Object.keys(status.contact).sort(), ['a', 'b', 'c']);
+      for (const [id, contact] of Object.entries(status.contact)) {
+        assert.equal(typeof contact.lastHeardAt, 'number', id);
+        assert.equal(contact.matchTerm, status.term, id);
+      }
+      const follower = cluster.running().find((m) => m.node.id !== leader.node.id)!;
+      assert.deepEqual(follower.node.status().contact, {});
+    });
   });
 
   describe('proposals', () => {
