@@ -7,9 +7,8 @@
 import { NotFoundError } from '../../logical/errors.js';
 import type { FieldData, PathDefinition } from '../../logical/index.js';
 import { addAuthMount, authMountPath, removeAuthMount, tuneAuthMount } from '../auth-admin.js';
-import type { MountTune } from '../mount-admin.js';
 import { mountReport, type MountEntry, type MountTable } from '../mount-table.js';
-import { ttlOf, tuneReport } from './mount-paths.js';
+import { ttlOf, tuneOf, tuneReport } from './mount-paths.js';
 
 /** What the auth paths need from the core. */
 export interface AuthPathsHost {
@@ -75,13 +74,7 @@ export function authPaths(host: AuthPathsHost): PathDefinition[] {
   });
 
   const writeTune = async (_request: unknown, fields: FieldData) => {
-    const tune: MountTune = {
-      ...(fields.has('description') ? { description: fields.string('description') } : {}),
-      ...(fields.has('default_lease_ttl')
-        ? { defaultLeaseTtl: fields.duration('default_lease_ttl') }
-        : {}),
-      ...(fields.has('max_lease_ttl') ? { maxLeaseTtl: fields.duration('max_lease_ttl') } : {}),
-    };
+    const tune = tuneOf(fields);
     await host.changeAuthMounts((table) => tuneAuthMount(table, fields.string('path'), tune));
     return null;
   };

@@ -95,11 +95,7 @@ export function mountPaths(core: Core): PathDefinition[] {
 
   const writeTune = async (_request: unknown, fields: FieldData) => {
     const tune: MountTune = {
-      ...(fields.has('description') ? { description: fields.string('description') } : {}),
-      ...(fields.has('default_lease_ttl')
-        ? { defaultLeaseTtl: fields.duration('default_lease_ttl') }
-        : {}),
-      ...(fields.has('max_lease_ttl') ? { maxLeaseTtl: fields.duration('max_lease_ttl') } : {}),
+      ...tuneOf(fields),
       ...(fields.has('options') ? { options: stringMap(fields.map('options'), 'options') } : {}),
     };
     await core.changeMounts((table) => tuneMount(table, fields.string('path'), tune));
@@ -214,6 +210,17 @@ export function tuneReport(entry: MountEntry): Record<string, unknown> {
     max_lease_ttl: entry.config.maxLeaseTtl,
     force_no_cache: entry.config.forceNoCache,
     options: Object.keys(entry.options).length === 0 ? null : entry.options,
+  };
+}
+
+/** The description and lease TTLs a `tune` request carries; absent fields stay as they are. */
+export function tuneOf(fields: FieldData): MountTune {
+  return {
+    ...(fields.has('description') ? { description: fields.string('description') } : {}),
+    ...(fields.has('default_lease_ttl')
+      ? { defaultLeaseTtl: fields.duration('default_lease_ttl') }
+      : {}),
+    ...(fields.has('max_lease_ttl') ? { maxLeaseTtl: fields.duration('max_lease_ttl') } : {}),
   };
 }
 
