@@ -13,6 +13,7 @@ import { Command, CommanderError } from 'commander';
 import { COFFER_VERSION } from '../vault/version.js';
 import { commandPath, type Runtime } from './command-kit.js';
 import { registerAudit } from './commands/audit.js';
+import { parseGoBool } from './commands/flags.js';
 import { registerGeneric } from './commands/generic.js';
 import { registerKv } from './commands/kv.js';
 import { registerLease } from './commands/lease.js';
@@ -42,19 +43,14 @@ export async function runCli(
 ): Promise<number> {
   const runtime: Runtime = { io, env, status: 0 };
   const program = buildProgram(runtime);
-  // Commander names a flag it refuses as it parsed it (`--nope`); say it as the user typed it.
   const typed = singleDashFlags(argv);
-  const restore = (text: string): string =>
-    text.replace(/'--([A-Za-z][A-Za-z0-9_-]+)'/g, (quoted, name: string) =>
-      typed.has(name) ? `'-${name}'` : quoted,
-    );
   const everyCommand = (command: Command): void => {
-    command.configureOutput({ outputError: (text, write) => write(restore(text)) });
+    command.configureOutput({ outputError: (text, write) => write(usageErrorText(text, typed)) });
     command.commands.forEach(everyCommand);
   };
   everyCommand(program);
   try {
-    await program.parseAsync(normaliseFlags(argv), { from: 'user' });
+    await program.parseAsync(goBooleans(program, normaliseFlags(argv)), { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     // Help and version asked for end with 0; anything else commander refused is a usage error.
@@ -119,6 +115,62 @@ export function normaliseFlags(argv: readonly string[]): string[] {
     out.push(!rest && /^-[A-Za-z][A-Za-z0-9_-]+(=|$)/.test(arg) ? `-${arg}` : arg);
   }
   return out;
+}
+
+/**
+ * Go's boolean flags also take a value (`-tls-skip-verify=true`, `-non-voter=false`), commander's
+ * take none. For the command `argv` runs, a boolean flag's `--name=<bool>` becomes the bare flag
+ * when true and is left out when false (a boolean flag is off unless given).
+ * @throws CommanderError (a usage error, already printed) for a value that is not a boolean.
+ */
+export function goBooleans(program: Command, argv: readonly string[]): string[] {
+  let command = program;
+  const out: string[] = [];
+  let rest = false;
+  for (const arg of argv) {
+    if (arg === '--') rest = true;
+    const child = rest ? undefined : command.commands.find((sub) => sub.name() === arg);
+    if (child !== undefined) command = child;
+    const match = rest ? null : /^(--[A-Za-z][A-Za-z0-9_-]*)=(.*)$/s.exec(arg);
+    const flag = match?.[1];
+    const option = command.options.find((known) => flag !== undefined && known.long === flag);
+    if (match === null || option === undefined || option.required || option.optional) {
+      out.push(arg);
+      continue;
+    }
+    const value = parseGoBool(match[2] ?? '');
+    if (value === undefined) command.error(`error: option '${flag}' takes true or false`);
+    if (value) out.push(flag ?? arg);
+  }
+  return out;
+}
+
+/**
+ * A usage error of commander's as the user should read it, on one line: flags named as they
+ * were typed (`-nope`, not the `--nope` commander parsed), and an unknown flag named without
+ * what followed its `=`, which may be a secret typed after a misspelt flag name.
+ */
+export function usageErrorText(text: string, singleDash: ReadonlySet<string>): string {
+  const asTyped = (flag: string): string => {
+    const name = flag.replace(/^--/, '');
+    return flag.startsWith('--') && singleDash.has(name) ? `-${name}` : flag;
+  };
+  const unknown = "error: unknown option '";
+  if (text.startsWith(unknown)) {
+    const flag = /^-{1,2}[A-Za-z0-9_-]*/.exec(text.slice(unknown.length))?.[0] ?? '';
+    const shown = asTyped(flag);
+    // Commander puts its suggestion on a line of its own: `(Did you mean --cas?)`.
+    const similar = /\n\(Did you mean ((?:one of )?--[A-Za-z0-9_, -]+)\?\)\n$/.exec(text)?.[1];
+    const hint =
+      similar === undefined
+        ? ''
+        : ` (did you mean ${shown.startsWith('--') ? similar : similar.replace(/--/g, '-')}?)`;
+    return `${unknown}${shown}'${hint}\n`;
+  }
+  // `'--nope'`, `'--address <url>'`.
+  return text.replace(/'(--[A-Za-z][A-Za-z0-9_-]+)( [^']*)?'/g, (_quoted, flag: string, rest) =>
+    `'${asTyped(flag)}${typeof rest === 'string' ? rest : ''}'`,
+  );
 }
 
 /** The names of the flags `argv` spells with a single dash (`-nope=1` gives `nope`). */

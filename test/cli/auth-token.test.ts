@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CliEnv, envelope, startFakeServer, type FakeServer } from './support.js';
@@ -133,6 +133,15 @@ describe('coffer login and token (against a recording fake server)', () => {
     assert.equal(result.status, 2);
     assert.match(result.err, /Code: 403\. Errors:\n\n\* permission denied/);
     assert.ok(!result.err.includes('hvs.WRONG'));
+  });
+
+  it('replaces an older stored token, leaving the file readable by its owner only', async () => {
+    writeFileSync(helperFile(), 'hvs.OLD', { mode: 0o644 });
+    const result = await cli.run(['login', 'hvs.ALICE']);
+    assert.equal(result.status, 0, result.err);
+    assert.equal(fake.requests[0]?.headers['x-vault-token'], 'hvs.ALICE');
+    assert.equal(readFileSync(helperFile(), 'utf8'), 'hvs.ALICE');
+    assert.equal(statSync(helperFile()).mode & 0o777, 0o600);
   });
 
   it('does not store the token with -no-store', async () => {

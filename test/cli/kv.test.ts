@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 import { initAndUnsealOverHttp, type Node } from '../http/support.js';
-import { CliEnv, startHttpNode } from './support.js';
+import { CliEnv, envelope, startFakeServer, startHttpNode } from './support.js';
 
 describe('coffer kv and the generic commands (against a real node)', () => {
   let node: Node;
@@ -144,6 +144,79 @@ describe('coffer kv and the generic commands (against a real node)', () => {
       assert.ok(!bad.err.includes('hunter2'), 'the mistyped argument is not echoed');
       assert.match(bad.err, /Run 'coffer kv put -h' for usage\.\n$/);
       assert.equal((await cli.run(['kv', 'put', 'secret/app'])).status, 1);
+    });
+  });
+
+  describe('kv on a KV version 1 mount', () => {
+    it('learns the version from sys/internal/ui/mounts and uses the path as given', async () => {
+      await ok(['secrets', 'enable', '-path=kv1', '-version=1', 'kv']);
+      assert.equal(
+        await ok(['kv', 'put', 'kv1/app', 'password=v1', 'user=app']),
+        'Success! Data written to: kv1/app\n',
+      );
+      assert.equal(
+        await ok(['kv', 'get', 'kv1/app']),
+        'Key         Value\n---         -----\npassword    v1\nuser        app\n',
+      );
+      assert.equal(await ok(['kv', 'get', '-mount=kv1', '-field=password', 'app']), 'v1');
+      const json = JSON.parse(await ok(['kv', 'get', '-format=json', 'kv1/app'])) as {
+        data: Record<string, string>;
+      };
+      assert.deepEqual(json.data, { password: 'v1', user: 'app' });
+      assert.equal(await ok(['kv', 'list', 'kv1']), 'Keys\n----\napp\n');
+
+      for (const argv of [
+        ['kv', 'patch', 'kv1/app', 'user=other'],
+        ['kv', 'metadata', 'get', 'kv1/app'],
+        ['kv', 'undelete', '-versions=1', 'kv1/app'],
+      ]) {
+        const refused = await cli.run(argv);
+        assert.equal(refused.status, 1, argv.join(' '));
+        assert.match(refused.err, /is supported only on KV version 2 mounts\n/);
+      }
+      assert.equal(
+        await ok(['kv', 'delete', 'kv1/app']),
+        'Success! Data deleted (if it existed) at: kv1/app\n',
+      );
+      const gone = await cli.run(['kv', 'get', 'kv1/app']);
+      assert.equal(gone.status, 2);
+      assert.equal(gone.err, 'No value found at kv1/app\n');
+    });
+
+    it('asks the preflight first, and takes its 404 for version 1; LIST is LIST', async () => {
+      const fake = await startFakeServer((request) => {
+        if (request.url.startsWith('/v1/sys/internal/ui/mounts/')) {
+          if (request.url.includes('/old/')) return { status: 404, body: { errors: [] } };
+          const options = { version: '2' };
+          return { body: envelope({ path: 'team/', type: 'kv', options }) };
+        }
+        if (request.method === 'LIST') return { body: envelope({ keys: ['a', 'b/'] }) };
+        return { body: envelope({ k: 'v' }) };
+      });
+      const other = new CliEnv(fake.address, { VAULT_TOKEN: 'hvs.ROOT' });
+      try {
+        for (const argv of [
+          ['kv', 'list', 'team/apps'],
+          ['kv', 'get', '-field=k', 'old/app'],
+          ['list', 'old/things'],
+        ]) {
+          const result = await other.run(argv);
+          assert.equal(result.status, 0, `${argv.join(' ')}: ${result.err}`);
+        }
+        assert.deepEqual(
+          fake.requests.map((request) => `${request.method} ${request.url}`),
+          [
+            'GET /v1/sys/internal/ui/mounts/team/apps',
+            'LIST /v1/team/metadata/apps/',
+            'GET /v1/sys/internal/ui/mounts/old/app',
+            'GET /v1/old/app',
+            'LIST /v1/old/things/',
+          ],
+        );
+      } finally {
+        other.cleanup();
+        await fake.close();
+      }
     });
   });
 

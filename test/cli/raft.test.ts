@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 
 import { initAndUnsealOverHttp, type Node } from '../http/support.js';
 import { CliEnv, envelope, startFakeServer, startHttpNode, type FakeServer } from './support.js';
@@ -126,6 +127,11 @@ describe('coffer operator raft', () => {
       assert.equal(fake.requests[0]?.headers['content-type'], 'application/octet-stream');
       assert.equal(fake.requests[0]?.method, 'POST');
 
+      assert.equal(
+        result.err,
+        `Restoring snapshot from ${file}...\nSnapshot restored: 200000 bytes from ${file}\n`,
+      );
+
       await cli.run(['operator', 'raft', 'snapshot', 'restore', '-force', file]);
       assert.equal(fake.requests[1]?.url, '/v1/sys/storage/raft/snapshot-force');
 
@@ -133,6 +139,43 @@ describe('coffer operator raft', () => {
       const missing = await cli.run(['operator', 'raft', 'snapshot', 'restore', nowhere]);
       assert.equal(missing.status, 1);
       assert.match(missing.err, /^Error reading the snapshot file /);
+    });
+
+    it('draws a progress bar and a spinner on a terminal, then prints one line', async () => {
+      const drawn: string[] = [];
+      const terminal = Object.assign(
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            drawn.push(chunk.toString('utf8'));
+            done();
+          },
+        }),
+        { isTTY: true, columns: 100 },
+      );
+      const progressStream = terminal as unknown as NodeJS.WritableStream;
+      const file = join(cli.home, 'backup.snap');
+
+      const save = await cli.run(['operator', 'raft', 'snapshot', 'save', file], {
+        progressStream,
+      });
+      assert.equal(save.status, 0, save.err);
+      assert.equal(save.err, `Snapshot saved: 200000 bytes to ${file}\n`);
+      assert.match(drawn.join(''), /Saving snapshot to .*\[[^\]]+\] \d+% \| \d+\/200000 bytes/);
+
+      drawn.length = 0;
+      const restore = await cli.run(['operator', 'raft', 'snapshot', 'restore', file], {
+        progressStream,
+      });
+      assert.equal(restore.err, `Snapshot restored: 200000 bytes from ${file}\n`);
+      assert.match(drawn.join(''), /Restoring snapshot from .*\| \d+\/200000 bytes/);
+
+      drawn.length = 0;
+      const joined = await cli.run(['operator', 'raft', 'join', 'https://127.0.0.1:8200'], {
+        progressStream,
+      });
+      assert.equal(joined.status, 0, joined.err);
+      assert.equal(joined.err, '');
+      assert.match(drawn.join(''), /^\rJoining https:\/\/127\.0\.0\.1:8200 [|/\\-]/);
     });
 
     it('joins with the leader CA read from @file and -non-voter', async () => {
@@ -154,6 +197,11 @@ describe('coffer operator raft', () => {
       assert.match(String(body.leader_ca_cert), /^-----BEGIN CERTIFICATE-----/);
       assert.equal(body.non_voter, true);
       assert.equal(body.retry, false);
+
+      const valued = ['-non-voter=false', '-retry=true', 'https://127.0.0.1:8200'];
+      assert.equal((await cli.run(['operator', 'raft', 'join', ...valued])).status, 0);
+      const second = fake.requests[1]?.json as Record<string, unknown>;
+      assert.deepEqual([second.non_voter, second.retry], [false, true]);
     });
 
     it('removes a peer and prints autopilot state', async () => {

@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Pretend stdin is a terminal and answer hidden prompts with these, in order. */
   prompts?: string[];
   stdoutIsTty?: boolean;
+  /** Where progress bars and spinners draw, as if standard error were a terminal. */
+  progressStream?: NodeJS.WritableStream;
 }
 
 /** A temporary HOME and the environment that points commands at `address`. */
@@ -47,6 +49,7 @@ export class CliEnv {
       readStdin: async () => Buffer.from(options.stdin ?? '', 'utf8'),
       stdinIsTty: options.prompts !== undefined,
       stdoutIsTty: options.stdoutIsTty ?? false,
+      progressStream: options.progressStream,
       promptHidden: async (question) => {
         this.questions.push(question);
         return prompts.shift() ?? '';
