@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
-import { NoActiveNodeError, NotFoundError } from '../logical/errors.js';
+import { InvalidRequestError, NoActiveNodeError, NotFoundError } from '../logical/errors.js';
 import type { Request } from '../logical/request.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { ForwardedRequest, ForwardedResponse } from '../vault/cluster.js';
@@ -108,6 +108,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     exposeHeadRoutes: false,
     return503OnClosing: true,
     clientErrorHandler: (err, socket) => answerClientError(err, socket, log),
+    // The router refuses a URL it cannot percent-decode before any hook or handler runs; answer
+    // in Vault's envelope, as readRequestLine does, without echoing the path.
+    frameworkErrors: (err, _request, reply) => {
+      const refused =
+        err.code === 'FST_ERR_BAD_URL'
+          ? new InvalidRequestError('invalid request path: bad percent-encoding')
+          : err;
+      void send(reply, errorReply(describeError(refused)));
+    },
   });
   registerListMethod(app);
   const forwarding = new Forwarding(app, core.cluster, log);

@@ -8,13 +8,25 @@
  * The TTL the follower reports is what shows that its own clock is not used: the leader's
  * expiration manager also revokes the token at its TTL, which alone would make the follower
  * refuse it eventually.
+ *
+ * Then the late node becomes the leader, and so runs the expiration manager: a lease created
+ * under the previous leader is still revoked at its TTL (its record gone from the replicated
+ * store), not an hour later.
  */
 import assert from 'node:assert/strict';
 
 import { CLOCK_BEACON_MS } from '../../src/vault/cluster-clock.js';
-import { faketimeLibrary, TestCluster, waitFor, type InitResult, type TestNode } from './support.js';
+import {
+  faketimeLibrary,
+  TestCluster,
+  waitFor,
+  type InitResult,
+  type TestNode,
+} from './support.js';
 
 const TOKEN_TTL_SECONDS = 10;
+/** Long enough for the leadership to move to the late node before the lease is due. */
+const LEASE_TTL_SECONDS = 30;
 /** Two beacon rounds (2 s each) and room for a slow, shared machine. */
 const SLACK_MS = 8_000;
 /**
@@ -25,7 +37,7 @@ const SLACK_MS = 8_000;
 const BEACON_LAG_SECONDS = Math.ceil((2 * CLOCK_BEACON_MS) / 1000);
 
 describe('Clock skew', function () {
-  this.timeout(60_000);
+  this.timeout(150_000);
   let cluster: TestCluster | undefined;
   let init: InitResult;
   let skewed: TestNode;
@@ -92,5 +104,62 @@ describe('Clock skew', function () {
     assert.equal((await lookupThrough(leader, token)).status, 403);
     // And it stays refused: nothing brings an expired token back on the late clock.
     assert.equal((await lookupThrough(skewed, token)).status, 403);
+  });
+
+  /** The token leases below `auth/token/create/`, listed through `node`. */
+  async function tokenLeases(node: TestNode): Promise<string[]> {
+    const url = '/v1/sys/leases/lookup/auth/token/create/?list=true';
+    const answer = await cluster!.api(node, 'GET', url, { token: init.root_token });
+    if (answer.status === 404) return [];
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const keys = (answer.body?.data as { keys: string[] }).keys;
+    return keys.filter((key) => !key.endsWith('/'));
+  }
+
+  it('revokes a lease at its TTL once the late node leads', async () => {
+    const before = new Set(await tokenLeases(leader));
+    const createdAt = Date.now();
+    const token = await createToken(`${LEASE_TTL_SECONDS}s`);
+    const fresh = (await tokenLeases(leader)).filter((id) => !before.has(id));
+    assert.equal(fresh.length, 1, `new leases: ${fresh.join(', ')}`);
+    const leaseId = `auth/token/create/${fresh[0]}`;
+
+    // Hand the leadership to the late node: a step-down goes to the most caught-up follower,
+    // so the other one is frozen while one more write commits.
+    const other = cluster!.nodes.find((node) => node !== leader && node !== skewed) as TestNode;
+    cluster!.pause(other);
+    try {
+      const write = await cluster!.api(leader, 'POST', '/v1/secret/data/skew', {
+        token: init.root_token,
+        body: { data: { v: 1 } },
+      });
+      assert.equal(write.status, 200, JSON.stringify(write.body));
+      const down = await cluster!.api(leader, 'PUT', '/v1/sys/step-down', {
+        token: init.root_token,
+      });
+      assert.equal(down.status, 204, JSON.stringify(down.body));
+      assert.equal(await cluster!.agreedLeader([leader, skewed]), skewed);
+    } finally {
+      cluster!.resume(other);
+    }
+    assert.equal(await cluster!.agreedLeader(cluster!.nodes), skewed);
+    const lookup = () =>
+      cluster!.api(skewed, 'PUT', '/v1/sys/leases/lookup', {
+        token: init.root_token,
+        body: { lease_id: leaseId },
+      });
+    if (Date.now() - createdAt < LEASE_TTL_SECONDS * 1000) {
+      assert.equal((await lookup()).status, 200, 'the lease is gone before its TTL');
+    }
+
+    const deadline = LEASE_TTL_SECONDS * 1000 + SLACK_MS;
+    await waitFor('the late leader to revoke the lease', async () => {
+      return (await lookup()).status === 400;
+    }, Math.max(deadline - (Date.now() - createdAt), 1_000));
+    const revokedAfter = Date.now() - createdAt;
+    assert.ok(revokedAfter <= deadline, `revoked only after ${revokedAfter} ms`);
+    for (const node of cluster!.nodes) {
+      assert.equal((await lookupThrough(node, token)).status, 403, node.id);
+    }
   });
 });

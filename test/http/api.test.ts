@@ -146,6 +146,43 @@ describe('HTTP API', () => {
       assert.deepEqual(missing.json(), { errors: [] });
     });
 
+    it('keeps __proto__ and constructor keys as data through JSON, forms and patches', async () => {
+      const json = { ...token, 'content-type': 'application/json' };
+      const written = await node.app.inject({
+        method: 'POST',
+        url: '/v1/secret/data/proto',
+        headers: json,
+        payload: '{"data":{"__proto__":{"polluted":"yes"},"constructor":"c"}}',
+      });
+      assert.equal(written.statusCode, 200, written.body);
+      const patched = await node.app.inject({
+        method: 'PATCH',
+        url: '/v1/secret/data/proto',
+        headers: { ...token, 'content-type': 'application/merge-patch+json' },
+        payload: '{"data":{"__proto__":{"more":"too"}}}',
+      });
+      assert.equal(patched.statusCode, 200, patched.body);
+      const read = await get('/v1/secret/data/proto');
+      assert.equal(
+        JSON.stringify((read.json() as { data: { data: unknown } }).data.data),
+        '{"__proto__":{"polluted":"yes","more":"too"},"constructor":"c"}',
+      );
+
+      const form = await node.app.inject({
+        method: 'POST',
+        url: '/v1/cubbyhole/proto',
+        headers: { ...token, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: '__proto__=x&hasOwnProperty=y',
+      });
+      assert.equal(form.statusCode, 204, form.body);
+      const back = await get('/v1/cubbyhole/proto');
+      assert.equal(
+        JSON.stringify((back.json() as { data: unknown }).data),
+        '{"__proto__":"x","hasOwnProperty":"y"}',
+      );
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+
     it('patches with application/merge-patch+json only', async () => {
       await node.app.inject({
         method: 'POST',
@@ -281,6 +318,19 @@ describe('HTTP API', () => {
       }
       const badEscape = await get('/v1/secret/%zz');
       assert.equal(badEscape.statusCode, 400);
+    });
+
+    it('answers a path the router cannot decode in Vault envelope, not echoing it', async () => {
+      // An overlong UTF-8 dot and a bad escape fail in the router, before any handler runs.
+      for (const url of ['/v1/secret/data/%C0%AEadmin', '/v1/secret/%zz', '/other%C0']) {
+        const response = await get(url);
+        assert.equal(response.statusCode, 400, url);
+        assert.equal(response.headers['content-type'], 'application/json', url);
+        assert.equal(response.headers['cache-control'], 'no-store', url);
+        assert.deepEqual(response.json(), {
+          errors: ['invalid request path: bad percent-encoding'],
+        });
+      }
     });
 
     it('answers a body over max_request_size with 413', async () => {

@@ -89,6 +89,13 @@ describe('TokenStore', () => {
       assert.equal(child.entry.renewable, false);
       const plain = await h.child(h.root.entry, { policies: ['app'] });
       await assert.rejects(h.child(plain.entry, { policies: ['root'] }), InvalidRequestError);
+      for (const spelling of [' Root ', 'ROOT', '\troot\n']) {
+        await assert.rejects(
+          h.child(plain.entry, { policies: ['app', spelling] }),
+          InvalidRequestError,
+          JSON.stringify(spelling),
+        );
+      }
     });
 
     it('refuses a token left with no policy at all', async () => {

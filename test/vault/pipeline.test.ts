@@ -5,7 +5,7 @@
  * cluster clock, and the audit log sees only hashes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -87,6 +87,7 @@ describe('Request pipeline', () => {
   let node: Node;
   let app: FastifyInstance;
   let root: string;
+  let unsealKeys: string[];
   let clock: number;
   const revoked: LeasedSecret[] = [];
   let dir: string;
@@ -129,7 +130,7 @@ describe('Request pipeline', () => {
       },
     });
     app = node.app;
-    ({ rootToken: root } = await initAndUnsealOverHttp(app));
+    ({ rootToken: root, keys: unsealKeys } = await initAndUnsealOverHttp(app));
   });
 
   afterEach(async () => {
@@ -384,6 +385,42 @@ describe('Request pipeline', () => {
       assert.ok(!text.includes(secret), 'the secret is in the audit log');
       assert.ok(!text.includes(root), 'the root token is in the audit log');
       assert.ok(text.includes('hmac-sha256:'));
+    });
+
+    it('fails closed: no device can write, so no secret leaves and no write is made', async () => {
+      const logs = path.join(dir, 'logs');
+      mkdirSync(logs);
+      const enabled = await call('PUT', 'sys/audit/file', {
+        token: root,
+        body: { type: 'file', options: { file_path: path.join(logs, 'audit.log') } },
+      });
+      assert.equal(enabled.status, 204);
+      const secret = 'correct-horse-battery-staple';
+      const body = { data: { password: secret } };
+      assert.equal((await call('PUT', 'secret/data/app', { token: root, body })).status, 200);
+
+      // The log's directory is gone when the node unseals: its only device cannot write.
+      assert.equal((await call('PUT', 'sys/seal', { token: root })).status, 204);
+      rmSync(logs, { recursive: true, force: true });
+      for (const key of unsealKeys.slice(0, 3)) {
+        await call('PUT', 'sys/unseal', { body: { key } });
+      }
+
+      const read = await call('GET', 'secret/data/app', { token: root });
+      assert.equal(read.status, 500);
+      assert.equal(read.headers['content-type'], 'application/json');
+      assert.deepEqual(Object.keys(read.json), ['errors']);
+      assert.ok(!JSON.stringify(read.json).includes(secret), 'the secret left unaudited');
+      const other = { data: { password: 'never-written' } };
+      const write = await call('PUT', 'secret/data/app', { token: root, body: other });
+      assert.equal(write.status, 500);
+
+      // Once the device can write again, the secret is where it was, at version 1.
+      mkdirSync(logs);
+      const after = await call('GET', 'secret/data/app', { token: root });
+      assert.equal(after.status, 200, JSON.stringify(after.json));
+      assert.deepEqual(after.json.data.data, { password: secret });
+      assert.equal((after.json.data.metadata as { version: number }).version, 1);
     });
   });
 });

@@ -114,4 +114,40 @@ describe('sys/quotas/rate-limit', () => {
     assert.match(second.body, /rate limit quota exceeded/);
     await node.server.close();
   });
+
+  it('never limits health, seal-status and unseal, even under a quota on every path', async () => {
+    const node = startNode();
+    try {
+      const { rootToken } = await initAndUnsealOverHttp(node.app);
+      const headers = { 'x-vault-token': rootToken };
+      const quota = await node.app.inject({
+        method: 'POST',
+        url: '/v1/sys/quotas/rate-limit/everything',
+        headers,
+        payload: { rate: 1, interval: '1h' },
+      });
+      assert.equal(quota.statusCode, 204);
+      const first = await node.app.inject({ method: 'GET', url: '/v1/sys/mounts', headers });
+      assert.equal(first.statusCode, 200);
+      const limited = await node.app.inject({ method: 'GET', url: '/v1/sys/mounts', headers });
+      assert.equal(limited.statusCode, 429);
+      assert.equal(limited.headers['content-type'], 'application/json');
+
+      for (let round = 0; round < 3; round++) {
+        const exempt = [
+          await node.app.inject({ method: 'GET', url: '/v1/sys/health' }),
+          await node.app.inject({ method: 'HEAD', url: '/v1/sys/health' }),
+          await node.app.inject({ method: 'GET', url: '/v1/sys/seal-status' }),
+          await node.app.inject({
+            method: 'PUT',
+            url: '/v1/sys/unseal',
+            payload: { reset: true },
+          }),
+        ];
+        for (const answer of exempt) assert.equal(answer.statusCode, 200, answer.body);
+      }
+    } finally {
+      await node.server.close();
+    }
+  });
 });
