@@ -351,6 +351,8 @@ async function issueLoginToken(
   if (mount === null || !mount.path.startsWith('auth/')) {
     throw new InternalError('a backend that is not an auth method returned a login');
   }
+  // The alias the method resolved may be one the pre-login check could not name (AppRole).
+  await state.lockout.check(mount.accessor, login.alias);
   const { token } = login;
   const mountMax = mount.config.maxLeaseTtl;
   const created = await state.tokens.createLogin({

@@ -18,7 +18,7 @@ describe('userpass and AppRole behind the core', () => {
   let root: string;
 
   const call = async (
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'DELETE' | 'LIST',
     url: string,
     options: { token?: string; body?: object; remote?: string } = {},
   ) => {
@@ -63,6 +63,71 @@ describe('userpass and AppRole behind the core', () => {
     await app.close();
   });
 
+  describe('sys/auth', () => {
+    it('enables a method at a nested path, reads it, tunes it and disables it', async () => {
+      const body = { type: 'userpass', description: 'people', config: { max_lease_ttl: '2h' } };
+      const enabled = await call('POST', 'sys/auth/team/people', { token: root, body });
+      assert.equal(enabled.status, 204, JSON.stringify(enabled.json));
+      const listed = await call('GET', 'sys/auth', { token: root });
+      assert.equal((listed.json.data['team/people/'] as { type: string }).type, 'userpass');
+
+      const read = await call('GET', 'sys/auth/team/people', { token: root });
+      assert.equal(read.status, 200, JSON.stringify(read.json));
+      assert.equal(read.json.data.type, 'userpass');
+      assert.equal(read.json.data.description, 'people');
+      assert.equal((read.json.data.config as { max_lease_ttl: number }).max_lease_ttl, 7200);
+
+      const tune = { default_lease_ttl: '10m', max_lease_ttl: '1h', description: 'staff' };
+      const tuned = await call('POST', 'sys/auth/team/people/tune', { token: root, body: tune });
+      assert.equal(tuned.status, 204, JSON.stringify(tuned.json));
+      const settings = await call('GET', 'sys/auth/team/people/tune', { token: root });
+      assert.equal(settings.json.data.default_lease_ttl, 600);
+      assert.equal(settings.json.data.max_lease_ttl, 3600);
+      assert.equal(settings.json.data.description, 'staff');
+
+      const user = { password: 'pw', token_ttl: '3h' };
+      const created = await call('POST', 'auth/team/people/users/ann', { token: root, body: user });
+      assert.equal(created.status, 204, JSON.stringify(created.json));
+      const login = await call('POST', 'auth/team/people/login/ann', { body: { password: 'pw' } });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      // The user asks for 3h; the tuned mount caps it at 1h.
+      assert.equal(login.json.auth.lease_duration, 3600);
+      const token = login.json.auth.client_token as string;
+      const self = await call('GET', 'auth/token/lookup-self', { token });
+      assert.equal(self.json.data.display_name, 'team-people-ann');
+
+      assert.equal((await call('DELETE', 'sys/auth/team/people', { token: root })).status, 204);
+      assert.equal((await call('GET', 'sys/auth/team/people', { token: root })).status, 404);
+      assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 403);
+      const gone = await call('POST', 'auth/team/people/login/ann', { body: { password: 'pw' } });
+      assert.notEqual(gone.status, 200);
+    });
+
+    it('refuses a path inside or above an enabled method, and unknown types', async () => {
+      for (const path of ['userpass/inner', 'approle']) {
+        const refused = await call('POST', `sys/auth/${path}`, {
+          token: root,
+          body: { type: 'userpass' },
+        });
+        assert.equal(refused.status, 400, path);
+      }
+      const unknown = await call('POST', 'sys/auth/x', { token: root, body: { type: 'nope' } });
+      assert.equal(unknown.status, 400);
+    });
+
+    it('needs a token with sudo on sys/auth to enable a method', async () => {
+      const login = await call('POST', 'auth/userpass/users/u', {
+        token: root,
+        body: { password: 'pw' },
+      });
+      assert.equal(login.status, 204);
+      const user = await call('POST', 'auth/userpass/login/u', { body: { password: 'pw' } });
+      const token = user.json.auth.client_token as string;
+      const refused = await call('POST', 'sys/auth/more', { token, body: { type: 'userpass' } });
+      assert.equal(refused.status, 403);
+    });
+  });
+
   describe('userpass', () => {
     beforeEach(async () => {
       const body = { password: 'foo', token_policies: 'admins' };
@@ -82,6 +147,70 @@ describe('userpass and AppRole behind the core', () => {
       const self = await call('GET', 'auth/token/lookup-self', { token });
       assert.equal(self.status, 200);
       assert.equal(self.json.data.display_name, 'userpass-mitchellh');
+    });
+
+    it('issues the token the user record describes, legacy field names included', async () => {
+      const users: Record<string, object> = {
+        limited: {
+          token_policies: 'dev',
+          token_no_default_policy: true,
+          token_num_uses: 2,
+          token_ttl: '10m',
+          token_explicit_max_ttl: '1h',
+          token_bound_cidrs: '10.0.0.0/8',
+        },
+        legacy: { policies: 'dev', period: '30m', bound_cidr_list: '10.0.0.0/8' },
+        batch: { token_policies: 'dev', token_type: 'batch', token_ttl: '5m' },
+      };
+      // Without the default policy, the token can look itself up only through `dev`.
+      const policy = { policy: 'path "auth/token/lookup-self" { capabilities = ["read"] }' };
+      const written = await call('POST', 'sys/policies/acl/dev', { token: root, body: policy });
+      assert.equal(written.status, 204, JSON.stringify(written.json));
+      const looked: Record<string, Record<string, unknown>> = {};
+      for (const [name, fields] of Object.entries(users)) {
+        const body = { password: 'pw', ...fields };
+        const created = await call('POST', `auth/userpass/users/${name}`, { token: root, body });
+        assert.equal(created.status, 204, JSON.stringify(created.json));
+        const login = await call('POST', `auth/userpass/login/${name}`, {
+          body: { password: 'pw' },
+          remote: '10.1.2.3',
+        });
+        assert.equal(login.status, 200, JSON.stringify(login.json));
+        const token = login.json.auth.client_token as string;
+        // Looked up by root, so that no use of the token is spent.
+        const lookup = await call('POST', 'auth/token/lookup', { token: root, body: { token } });
+        assert.equal(lookup.status, 200, JSON.stringify(lookup.json));
+        looked[name] = { ...lookup.json.data, token_type: login.json.auth.token_type, token };
+      }
+
+      const { limited, legacy, batch } = looked as Record<string, Record<string, unknown>>;
+      assert.deepEqual(limited?.policies, ['dev']);
+      assert.equal(limited?.num_uses, 2);
+      assert.equal(limited?.ttl, 600);
+      assert.equal(limited?.explicit_max_ttl, 3600);
+      assert.deepEqual(limited?.bound_cidrs, ['10.0.0.0/8']);
+      assert.equal(limited?.orphan, true);
+
+      assert.deepEqual(legacy?.policies, ['default', 'dev']);
+      assert.equal(legacy?.period, 1800);
+      assert.equal(legacy?.ttl, 1800);
+      assert.deepEqual(legacy?.bound_cidrs, ['10.0.0.0/8']);
+
+      assert.equal(batch?.token_type, 'batch');
+      assert.equal(batch?.type, 'batch');
+      assert.match(String(batch?.token), /^hvb\./u);
+      assert.equal(batch?.ttl, 300);
+
+      // The limited token: two uses, from inside its block only, then it is gone.
+      const token = String(limited?.token);
+      const outside = await call('GET', 'auth/token/lookup-self', { token, remote: '192.0.2.1' });
+      assert.equal(outside.status, 403);
+      for (let use = 0; use < 2; use++) {
+        const self = await call('GET', 'auth/token/lookup-self', { token, remote: '10.1.2.3' });
+        assert.equal(self.status, 200, `use ${use + 1}`);
+      }
+      const spent = await call('GET', 'auth/token/lookup-self', { token, remote: '10.1.2.3' });
+      assert.equal(spent.status, 403);
     });
 
     it('answers a wrong password and an unknown user with the same 400', async () => {
@@ -147,6 +276,23 @@ describe('userpass and AppRole behind the core', () => {
         });
       for (let i = 0; i < 5; i++) assert.equal((await login(`guess-${i}`)).status, 400);
       assert.equal((await login(secret)).status, 429);
+    });
+
+    it('keeps a locked role locked once the backends were rebuilt', async () => {
+      const secret = await secretId();
+      const login = (secret_id: string) =>
+        call('POST', 'auth/approle/login', {
+          body: { role_id: roleId, secret_id },
+          remote: '10.0.0.5',
+        });
+      for (let i = 0; i < 5; i++) assert.equal((await login(`guess-${i}`)).status, 400);
+      // Any change of the auth table rebuilds every backend, as a new leader or a restart
+      // does: the role a role_id names is no longer known before the login runs.
+      const body = { type: 'approle' };
+      const more = await call('POST', 'sys/auth/approle2', { token: root, body });
+      assert.equal(more.status, 204);
+      const locked = await login(secret);
+      assert.equal(locked.status, 429, JSON.stringify(locked.json));
     });
 
     it('does not count logins from outside secret_id_bound_cidrs towards the lockout', async () => {

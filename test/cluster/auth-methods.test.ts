@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -25,6 +26,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 interface Answer {
   status: number;
+  headers?: Record<string, string | string[] | undefined>;
   body: Record<string, unknown> & {
     data?: Record<string, unknown>;
     auth?: Record<string, unknown>;
@@ -41,15 +43,24 @@ describe('Auth methods on a three-node cluster', function () {
   let other: TestNode;
   let caPem: string;
 
-  /** One request to `node`, optionally over mutual TLS with `client`. */
+  /**
+   * One request to `node`, optionally over mutual TLS with `client`, from the loopback address
+   * `from` (127.0.0.1 unless given), with extra `headers`.
+   */
   function call(
     node: TestNode,
     method: string,
     url: string,
-    options: { body?: unknown; token?: string; client?: CertificateBundle } = {},
+    options: {
+      body?: unknown;
+      token?: string;
+      client?: CertificateBundle;
+      from?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Answer> {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (payload !== undefined) headers['content-type'] = 'application/json';
     if (options.token !== undefined) headers['x-vault-token'] = options.token;
     return new Promise((resolve, reject) => {
@@ -61,6 +72,7 @@ describe('Auth methods on a three-node cluster', function () {
           headers,
           timeout: 20_000,
           agent: false,
+          ...(options.from === undefined ? {} : { localAddress: options.from }),
           ...(options.client === undefined
             ? {}
             : { cert: options.client.certPem, key: options.client.keyPem }),
@@ -70,7 +82,11 @@ describe('Auth methods on a three-node cluster', function () {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : JSON.parse(text) });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: text === '' ? {} : JSON.parse(text),
+            });
           });
         },
       );
@@ -102,10 +118,16 @@ describe('Auth methods on a three-node cluster', function () {
       204,
     );
     await ok(
-      call(leader, 'PUT', 'secret/data/app/db', { token: root, body: { data: { password: 'pw1' } } }),
+      call(leader, 'PUT', 'secret/data/app/db', {
+        token: root,
+        body: { data: { password: 'pw1' } },
+      }),
     );
     await ok(
-      call(leader, 'PUT', 'secret/data/ops/db', { token: root, body: { data: { password: 'pw2' } } }),
+      call(leader, 'PUT', 'secret/data/ops/db', {
+        token: root,
+        body: { data: { password: 'pw2' } },
+      }),
     );
   });
 
@@ -124,7 +146,8 @@ describe('Auth methods on a three-node cluster', function () {
 
   describe('userpass', () => {
     before(async () => {
-      await ok(call(leader, 'POST', 'sys/auth/userpass', { token: root, body: { type: 'userpass' } }), 204);
+      const body = { type: 'userpass' };
+      await ok(call(leader, 'POST', 'sys/auth/userpass', { token: root, body }), 204);
       await ok(
         call(follower, 'POST', 'auth/userpass/users/alice', {
           token: root,
@@ -140,7 +163,9 @@ describe('Auth methods on a three-node cluster', function () {
         [follower, 'ALICE'],
       ] as const) {
         const login = await ok(
-          call(node, 'POST', `auth/userpass/login/${name}`, { body: { password: 'correct horse' } }),
+          call(node, 'POST', `auth/userpass/login/${name}`, {
+            body: { password: 'correct horse' },
+          }),
         );
         const auth = login.body.auth as { client_token: string; policies: string[] };
         assert.deepEqual(auth.policies, ['app-reader', 'default']);
@@ -178,7 +203,10 @@ describe('Auth methods on a three-node cluster', function () {
 
     it('locks a user after 5 failures through any node, with 429 and Retry-After', async () => {
       await ok(
-        call(leader, 'POST', 'auth/userpass/users/carol', { token: root, body: { password: 'pw' } }),
+        call(leader, 'POST', 'auth/userpass/users/carol', {
+          token: root,
+          body: { password: 'pw' },
+        }),
         204,
       );
       const nodes = [leader, follower, other, follower, leader];
@@ -192,8 +220,19 @@ describe('Auth methods on a three-node cluster', function () {
         body: { password: 'pw' },
       });
       assert.equal(locked.status, 429, JSON.stringify(locked.body));
+      const retryAfter = Number(locked.headers?.['retry-after']);
+      assert.ok(retryAfter > 14 * 60 && retryAfter <= 15 * 60, `Retry-After ${retryAfter}`);
       const listed = await ok(call(follower, 'GET', 'sys/locked-users', { token: root }));
       assert.equal(listed.body.data?.total, 1);
+      const mounts = (listed.body.data?.by_namespace as { mount_accessors: unknown[] }[])[0]
+        ?.mount_accessors as { mount_accessor: string; alias_identifiers: string[] }[];
+      assert.deepEqual(mounts[0]?.alias_identifiers, ['carol']);
+
+      const unlock = `sys/locked-users/${mounts[0]?.mount_accessor}/unlock/carol`;
+      await ok(call(other, 'POST', unlock, { token: root }), 204);
+      await ok(call(follower, 'POST', 'auth/userpass/login/carol', { body: { password: 'pw' } }));
+      const after = await ok(call(leader, 'GET', 'sys/locked-users', { token: root }));
+      assert.equal(after.body.data?.total, 0);
     });
   });
 
@@ -224,11 +263,71 @@ describe('Auth methods on a three-node cluster', function () {
     });
   });
 
+  describe('client addresses through forwarding', () => {
+    // The client connects from 127.0.0.2; a follower reaches the leader from 127.0.0.1. Only
+    // the address the receiving node saw, carried with the forwarded request, can satisfy a
+    // block of 127.0.0.2/32; an X-Forwarded-For header never does.
+    const CLIENT = '127.0.0.2';
+    const SPOOF = { 'x-forwarded-for': CLIENT };
+
+    it('checks a bound token on every node against the client address, not a header', async () => {
+      await ok(
+        call(leader, 'POST', 'auth/token/roles/here', {
+          token: root,
+          body: { allowed_policies: 'app-reader', token_bound_cidrs: `${CLIENT}/32` },
+        }),
+        204,
+      );
+      const created = await ok(
+        call(leader, 'POST', 'auth/token/create/here', {
+          token: root,
+          body: { policies: ['app-reader'] },
+        }),
+      );
+      const token = (created.body.auth as { client_token: string }).client_token;
+      for (const node of cluster.nodes) {
+        // renew-self writes, so a follower forwards it to the leader.
+        await ok(call(node, 'POST', 'auth/token/renew-self', { token, from: CLIENT }));
+        await ok(call(node, 'GET', 'secret/data/app/db', { token, from: CLIENT }));
+        for (const headers of [{}, SPOOF]) {
+          const renew = await call(node, 'POST', 'auth/token/renew-self', { token, headers });
+          assert.equal(renew.status, 403, `${node.id}: ${JSON.stringify(renew.body)}`);
+          const read = await call(node, 'GET', 'secret/data/app/db', { token, headers });
+          assert.equal(read.status, 403, node.id);
+        }
+      }
+    });
+
+    it('refuses a userpass login from outside token_bound_cidrs by client address', async () => {
+      await ok(
+        call(leader, 'POST', 'auth/userpass/users/here', {
+          token: root,
+          body: { password: 'pw', token_policies: 'app-reader', token_bound_cidrs: CLIENT },
+        }),
+        204,
+      );
+      const body = { password: 'pw' };
+      for (const node of [leader, follower]) {
+        const login = await ok(
+          call(node, 'POST', 'auth/userpass/login/here', { body, from: CLIENT }),
+        );
+        const token = (login.body.auth as { client_token: string }).client_token;
+        await ok(call(other, 'GET', 'secret/data/app/db', { token, from: CLIENT }));
+        const spoofed = await call(node, 'POST', 'auth/userpass/login/here', {
+          body,
+          headers: SPOOF,
+        });
+        assert.equal(spoofed.status, 403, JSON.stringify(spoofed.body));
+      }
+    });
+  });
+
   describe('AppRole', () => {
     let roleId: string;
 
     before(async () => {
-      await ok(call(leader, 'POST', 'sys/auth/approle', { token: root, body: { type: 'approle' } }), 204);
+      const body = { type: 'approle' };
+      await ok(call(leader, 'POST', 'sys/auth/approle', { token: root, body }), 204);
       await ok(
         call(leader, 'POST', 'auth/approle/role/ci', {
           token: root,
@@ -257,7 +356,7 @@ describe('Auth methods on a three-node cluster', function () {
       await assertAppReader(leader, (login.body.auth as { client_token: string }).client_token);
     });
 
-    it('lets only one of two concurrent logins through two followers spend the last use', async () => {
+    it('lets only one of two concurrent logins through two nodes spend the last use', async () => {
       for (let round = 0; round < 5; round += 1) {
         const secret = await secretId();
         const body = { role_id: roleId, secret_id: secret };
@@ -307,6 +406,14 @@ describe('Auth methods on a three-node cluster', function () {
       assert.equal((await call(follower, 'POST', 'auth/approle/login', { body })).status, 400);
       assert.equal((await call(leader, 'POST', 'auth/approle/login', { body })).status, 400);
     });
+
+    it('checks secret id bound CIDRs against the client address a follower saw', async () => {
+      const body = { role_id: roleId, secret_id: await secretId({ cidr_list: '127.0.0.2/32' }) };
+      const headers = { 'x-forwarded-for': '127.0.0.2' };
+      const spoofed = await call(follower, 'POST', 'auth/approle/login', { body, headers });
+      assert.equal(spoofed.status, 400, JSON.stringify(spoofed.body));
+      await ok(call(follower, 'POST', 'auth/approle/login', { body, from: '127.0.0.2' }));
+    });
   });
 
   describe('TLS certificates', () => {
@@ -315,7 +422,10 @@ describe('Auth methods on a three-node cluster', function () {
 
     before(async () => {
       clientCa = generateCa({ commonName: 'Workstations CA' });
-      workstation = issueCertificate(clientCa, { commonName: 'ws1.example.com', usages: ['client'] });
+      workstation = issueCertificate(clientCa, {
+        commonName: 'ws1.example.com',
+        usages: ['client'],
+      });
       await ok(call(leader, 'POST', 'sys/auth/cert', { token: root, body: { type: 'cert' } }), 204);
       await ok(
         call(leader, 'POST', 'auth/cert/certs/web', {
@@ -337,7 +447,10 @@ describe('Auth methods on a three-node cluster', function () {
 
     it('refuses no certificate, one from another CA and an expired one', async () => {
       const strangers = generateCa({ commonName: 'Other CA' });
-      const stranger = issueCertificate(strangers, { commonName: 'ws1.example.com', usages: ['client'] });
+      const stranger = issueCertificate(strangers, {
+        commonName: 'ws1.example.com',
+        usages: ['client'],
+      });
       const longAgo = new Date(Date.now() - 400 * 86_400_000);
       const expired = issueCertificate(clientCa, {
         commonName: 'ws1.example.com',
@@ -351,6 +464,73 @@ describe('Auth methods on a three-node cluster', function () {
           const refused = await call(node, 'POST', 'auth/cert/login', { body: {}, client });
           assert.equal(refused.status, 400, JSON.stringify(refused.body));
         }
+      }
+    });
+
+    it('logs in a leaf under an intermediate the client sends, through a follower', async () => {
+      const top = issue({ cn: 'Chain Root CA', ca: true });
+      const intermediate = issue({ cn: 'Chain Issuing CA', ca: true, issuer: top });
+      const leaf = issue({ cn: 'ws3.example.com', issuer: intermediate });
+      const keyPem = leaf.keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      await ok(
+        call(leader, 'POST', 'auth/cert/certs/chained', {
+          token: root,
+          body: { certificate: top.pem, token_policies: 'app-reader' },
+        }),
+        204,
+      );
+      const body = { name: 'chained' };
+      for (const node of [follower, leader]) {
+        const login = await ok(
+          call(node, 'POST', 'auth/cert/login', {
+            body,
+            client: { certPem: leaf.pem + intermediate.pem, keyPem },
+          }),
+        );
+        await assertAppReader(other, (login.body.auth as { client_token: string }).client_token);
+        // Without the intermediate, the leaf does not chain to the role's root.
+        const alone = await call(node, 'POST', 'auth/cert/login', {
+          body,
+          client: { certPem: leaf.pem, keyPem },
+        });
+        assert.equal(alone.status, 400, JSON.stringify(alone.body));
+      }
+    });
+
+    it('re-checks the certificate when a cert token is renewed through a follower', async () => {
+      const login = await ok(
+        call(follower, 'POST', 'auth/cert/login', { body: { name: 'web' }, client: workstation }),
+      );
+      const token = (login.body.auth as { client_token: string }).client_token;
+      await ok(call(follower, 'POST', 'auth/token/renew-self', { token, client: workstation }));
+      const bare = await call(follower, 'POST', 'auth/token/renew-self', { token });
+      assert.equal(bare.status, 400, JSON.stringify(bare.body));
+      assert.match(String(bare.body.errors), /must present the certificate/u);
+      const another = issueCertificate(clientCa, {
+        commonName: 'ws1.example.com',
+        usages: ['client'],
+      });
+      const swapped = await call(other, 'POST', 'auth/token/renew-self', {
+        token,
+        client: another,
+      });
+      assert.equal(swapped.status, 400, JSON.stringify(swapped.body));
+    });
+
+    it('never takes a certificate from a header, forwarded or not', async () => {
+      // The headers proxies commonly use to pass on a client certificate, and a forged marker.
+      const pem = encodeURIComponent(workstation.certPem);
+      const headers = {
+        'x-coffer-forwarded': 'guess:guess',
+        'x-forwarded-client-cert': `Cert="${pem}"`,
+        'x-ssl-client-cert': pem,
+      };
+      for (const node of cluster.nodes) {
+        const refused = await call(node, 'POST', 'auth/cert/login', {
+          body: { name: 'web' },
+          headers,
+        });
+        assert.equal(refused.status, 400, `${node.id}: ${JSON.stringify(refused.body)}`);
       }
     });
 
@@ -397,12 +577,28 @@ describe('Auth methods on a three-node cluster', function () {
         }),
         204,
       );
-      await ok(call(follower, 'POST', 'auth/cert/login', { body: { name: 'pinned' }, client: pinned }));
+      await ok(
+        call(follower, 'POST', 'auth/cert/login', { body: { name: 'pinned' }, client: pinned }),
+      );
       const refused = await call(follower, 'POST', 'auth/cert/login', {
         body: { name: 'pinned' },
         client: twin,
       });
       assert.equal(refused.status, 400);
+
+      // The pinned certificate with one byte of its signature changed, same key.
+      const der = new X509Certificate(pinned.certPem).raw;
+      der[der.length - 1] ^= 0x01;
+      const lines = der.toString('base64').match(/.{1,64}/gu) ?? [];
+      const flipped =
+        `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+      for (const node of [leader, follower]) {
+        const changed = await call(node, 'POST', 'auth/cert/login', {
+          body: { name: 'pinned' },
+          client: { certPem: flipped, keyPem: pinned.keyPem },
+        });
+        assert.equal(changed.status, 400, JSON.stringify(changed.body));
+      }
     });
 
     it('serves the workstation flow to curl over mutual TLS', async () => {
@@ -445,7 +641,11 @@ describe('Auth methods on a three-node cluster', function () {
       assert.equal(login.status, 200, JSON.stringify(login.body));
       const token = (login.body.auth as { client_token: string }).client_token;
 
-      const read = await curl(['-H', `X-Vault-Token: ${token}`, `${other.api}/v1/secret/data/app/db`]);
+      const read = await curl([
+        '-H',
+        `X-Vault-Token: ${token}`,
+        `${other.api}/v1/secret/data/app/db`,
+      ]);
       assert.equal(read.status, 200);
       assert.equal((read.body.data?.data as Record<string, unknown>).password, 'pw1');
       for (const url of ['secret/data/ops/db', 'sys/policies/acl', 'auth/token/accessors']) {

@@ -4,9 +4,10 @@
  * locked-out role without running the login.
  *
  * It is a hint, never an authority: every login still resolves the role_id from storage, and
- * corrects the hint. A role_id this node has not seen yet (after a restart, or one set on
- * another node) has no hint, so its first login attempt here is not checked against the lockout
- * in advance; that attempt is still counted, and teaches the hint for the next one.
+ * corrects the hint. A role_id this node has not seen yet (after a restart, a leader change or
+ * any change of the auth table, which rebuilds the backends) has no hint, so its first login
+ * attempt here is not refused in advance; it still runs, a failure is counted, and before a
+ * success becomes a token the core checks the lockout of the role the login resolved.
  */
 import { createHash } from 'node:crypto';
 
