@@ -12,7 +12,7 @@
  * instead of the build in dist/ (no build is then made), PROFILE=1 to start the nodes with
  * `--cpu-prof` (the profiles and the temporary directory are kept), KEEP_TMP=1.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { CofferCluster } from './support/coffer-cluster.js';
 import { ensureCofferBuilt, populateCoffer, startCofferCluster } from './support/coffer-cluster.js';
 import { ProcessGroup } from './support/processes.js';
+import { cpuSeconds } from './support/proc-cpu.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OPS = Number(process.env['OPS'] ?? 3000);
@@ -30,14 +31,6 @@ const FROM_SOURCE = process.env['FROM_SOURCE'] === '1';
 const PROFILE = process.env['PROFILE'] === '1';
 const KEEP_TMP = process.env['KEEP_TMP'] === '1' || PROFILE;
 const VALUE = 'v'.repeat(200);
-const CLOCK_TICKS = 100;
-
-/** CPU seconds used so far by process `pid` (utime + stime). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 interface Outcome {
   ok: number;

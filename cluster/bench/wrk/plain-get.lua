@@ -1,0 +1,3 @@
+-- A plain GET of the URL's path on every request, for cluster/bench/http-overhead.ts (the bare
+-- fastify route and Coffer's unauthenticated sys/health). It defines nothing: wrk's default
+-- request is exactly that, but the runner in support/wrk.ts always passes a script.
