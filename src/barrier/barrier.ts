@@ -15,6 +15,14 @@
  * the unsealed state, never across an `await`. That is what lets `seal()` and a keyring swap
  * zero the old buffers at once without breaking an operation in flight; such an operation finds
  * the barrier sealed when it resumes and fails with `SealedError`.
+ *
+ * Conditions: an `ifValue` condition compares plaintexts, so `batch` reads and decrypts the
+ * current value, then conditions the physical op on the exact ciphertext it read. When the
+ * condition's buffer is one `get` returned and still holds the bytes it was given, the barrier
+ * already knows a ciphertext of that plaintext (the frame it decrypted) and tries the batch on
+ * that frame first, without the read; only if the stored frame changed since (another write,
+ * possibly of the same plaintext) does it fall back to reading and comparing. `get` keeps that
+ * record only for paths a condition has named before, so plain reads do not pay for it.
  */
 import { timingSafeEqual } from 'node:crypto';
 
@@ -64,6 +72,26 @@ interface UnsealedState {
   encryptions: number;
 }
 
+/**
+ * What the barrier keeps of a plaintext `get` returned, for a later `ifValue` condition on it:
+ * the path and frame it was decrypted from, and a private copy of its bytes (the caller may
+ * change or wipe its buffer; a condition is only taken as "this frame" while they still match).
+ */
+interface OpenedValue {
+  readonly path: string;
+  readonly frame: Uint8Array;
+  readonly plain: Buffer;
+}
+
+/** A value an `ifValue` condition compares against: its ciphertext and its plaintext. */
+interface CurrentValue {
+  readonly frame: Uint8Array;
+  readonly plain: Uint8Array;
+}
+
+/** How many paths the barrier remembers as named by conditions before it starts afresh. */
+const CONDITIONED_PATHS_LIMIT = 4096;
+
 /** How many times `rotate` re-reads the keyring when another writer changed it meanwhile. */
 const ROTATE_ATTEMPTS = 5;
 
@@ -76,6 +104,14 @@ export class Barrier implements BarrierStorage {
   private rotation: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly now: () => number;
+  /**
+   * Keyed by the buffer `get` returned, so an entry (and its copy of the plaintext) lives no
+   * longer than the caller's buffer; `batch` wipes and drops the entries it uses, and `seal`
+   * drops them all.
+   */
+  private opened = new WeakMap<Uint8Array, OpenedValue>();
+  /** Paths `ifValue` conditions have named: the ones `get` records an {@link OpenedValue} for. */
+  private readonly conditionedPaths = new Set<string>();
 
   constructor(
     private readonly physical: PhysicalStore,
@@ -186,6 +222,7 @@ export class Barrier implements BarrierStorage {
   /** Zeroes the root key and every data key and drops them. Idempotent. */
   seal(): void {
     this.epoch += 1;
+    this.opened = new WeakMap();
     const state = this.state;
     this.state = null;
     if (state === null) return;
@@ -201,7 +238,12 @@ export class Barrier implements BarrierStorage {
       this.requireState();
       return undefined;
     }
-    return this.open(path, frame);
+    const plain = await this.open(path, frame);
+    if (!this.conditionedPaths.has(path)) return plain;
+    // A copy from Node's buffer pool: a fresh allocation per read would cost more than the
+    // record saves. Wiping it zeroes exactly its own bytes all the same.
+    this.opened.set(plain, { path, frame, plain: Buffer.from(plain) });
+    return plain;
   }
 
   async put(path: string, value: Uint8Array): Promise<void> {
@@ -225,32 +267,24 @@ export class Barrier implements BarrierStorage {
   async batch(ops: readonly BarrierBatchOp[]): Promise<void> {
     for (const op of ops) this.assertUserPath(op.path);
 
-    // Read and decrypt what each `ifValue` condition compares against, unless an earlier op
-    // of the batch writes that path (then the comparison is with what that op staged).
-    const current = new Map<string, { frame: Uint8Array; plain: Uint8Array } | undefined>();
-    const written = new Set<string>();
     try {
-      for (const op of ops) {
-        const needsRead = op.condition !== undefined && 'ifValue' in op.condition;
-        if (needsRead && !written.has(op.path) && !current.has(op.path)) {
-          const frame = await this.physical.get(op.path);
-          const entry = frame && { frame, plain: await this.open(op.path, frame) };
-          current.set(op.path, entry);
+      const known = this.knownValues(ops);
+      if (known !== undefined) {
+        try {
+          await this.physical.batch(this.planBatch(ops, known));
+          return;
+        } catch (err) {
+          // A stored frame changed since `get` read it: decide on plaintexts below.
+          if (!(err instanceof ConditionFailedError)) throw err;
         }
-        written.add(op.path);
       }
-
-      // The physical ops carry the exact ciphertext that was compared, so a concurrent change
-      // between this read and the commit fails the batch instead of slipping through.
-      await this.physical.batch(this.planBatch(ops, current));
+      await this.batchAfterReads(ops);
     } catch (err) {
       if (err instanceof ConditionFailedError) {
         const path = ops[err.index]?.path ?? '';
         throw new BarrierConditionFailedError(err.index, path, { cause: err });
       }
       throw err;
-    } finally {
-      for (const entry of current.values()) wipe(entry?.plain);
     }
   }
 
@@ -363,16 +397,85 @@ export class Barrier implements BarrierStorage {
     return true;
   }
 
+  /**
+   * The values the `ifValue` conditions of `ops` compare against, when each of them can be
+   * taken from what `get` returned (see {@link OpenedValue}) without a read; undefined when some
+   * cannot, or when no condition needs a value at all. The entries used are dropped and wiped:
+   * whatever the batch does, their frame is no longer the stored one once it succeeds.
+   */
+  private knownValues(ops: readonly BarrierBatchOp[]): Map<string, CurrentValue> | undefined {
+    const known = new Map<string, CurrentValue>();
+    const used: OpenedValue[] = [];
+    const written = new Set<string>();
+    let usable = true;
+    for (const op of ops) {
+      const condition = op.condition;
+      if (condition !== undefined && 'ifValue' in condition) {
+        this.noteConditioned(op.path);
+        if (!written.has(op.path) && !known.has(op.path)) {
+          const opened = this.opened.get(condition.ifValue);
+          if (opened === undefined || opened.path !== op.path) {
+            usable = false;
+          } else {
+            this.opened.delete(condition.ifValue);
+            used.push(opened);
+            if (plaintextEqual(opened.plain, condition.ifValue)) {
+              known.set(op.path, { frame: opened.frame, plain: condition.ifValue });
+            } else {
+              usable = false;
+            }
+          }
+        }
+      }
+      written.add(op.path);
+    }
+    for (const opened of used) wipe(opened.plain);
+    return usable && known.size > 0 ? known : undefined;
+  }
+
+  private noteConditioned(path: string): void {
+    if (this.conditionedPaths.has(path)) return;
+    if (this.conditionedPaths.size >= CONDITIONED_PATHS_LIMIT) this.conditionedPaths.clear();
+    this.conditionedPaths.add(path);
+  }
+
+  /**
+   * The batch with every `ifValue` condition compared against the value read and decrypted now,
+   * unless an earlier op of the batch writes that path (then against what that op staged).
+   */
+  private async batchAfterReads(ops: readonly BarrierBatchOp[]): Promise<void> {
+    const current = new Map<string, CurrentValue | undefined>();
+    const written = new Set<string>();
+    try {
+      for (const op of ops) {
+        const needsRead = op.condition !== undefined && 'ifValue' in op.condition;
+        if (needsRead && !written.has(op.path) && !current.has(op.path)) {
+          const frame = await this.physical.get(op.path);
+          const entry = frame && { frame, plain: await this.open(op.path, frame) };
+          current.set(op.path, entry);
+        }
+        written.add(op.path);
+      }
+
+      // The physical ops carry the exact ciphertext that was compared, so a concurrent change
+      // between this read and the commit fails the batch instead of slipping through.
+      await this.physical.batch(this.planBatch(ops, current));
+    } finally {
+      for (const entry of current.values()) wipe(entry?.plain);
+    }
+  }
+
   /** Checks conditions and encrypts every put, synchronously, into the physical batch. */
   private planBatch(
     ops: readonly BarrierBatchOp[],
-    current: ReadonlyMap<string, { frame: Uint8Array; plain: Uint8Array } | undefined>,
+    current: ReadonlyMap<string, CurrentValue | undefined>,
   ): BatchOp[] {
     this.requireState();
-    const staged = new Map<string, { frame: Uint8Array; plain: Uint8Array } | undefined>();
+    const staged = new Map<string, CurrentValue | undefined>();
 
     return ops.map((op, index): BatchOp => {
       let condition: Condition | undefined;
+      let unchanged: CurrentValue | undefined;
       if (op.condition !== undefined && 'ifAbsent' in op.condition) {
         // Absence needs no plaintext: the physical store checks it, in batch order.
         condition = { ifAbsent: true };
@@ -382,11 +485,19 @@ export class Barrier implements BarrierStorage {
           throw new BarrierConditionFailedError(index, op.path);
         }
         condition = { ifValue: now.frame };
+        unchanged = now;
       }
 
       if (op.type === 'delete') {
         staged.set(op.path, undefined);
         return { type: 'delete', key: op.path, condition };
+      }
+      // A put of the very value its condition demands (a guard, such as KV's on its config)
+      // keeps the stored frame: re-encrypting would change the ciphertext and fail every
+      // concurrent writer that conditions on it, though nothing changed.
+      if (unchanged !== undefined && plaintextEqual(unchanged.plain, op.value)) {
+        staged.set(op.path, unchanged);
+        return { type: 'put', key: op.path, value: unchanged.frame, condition };
       }
       const frame = this.encrypt(op.path, op.value);
       staged.set(op.path, { frame, plain: op.value });

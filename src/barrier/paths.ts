@@ -59,7 +59,12 @@ export function assertValidPrefix(prefix: string): void {
 // same associated data; such paths are refused.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const NUL_OR_SURROGATE = /[\0\uD800-\uDFFF]/;
+
 function assertSegments(body: string, original: string): void {
+  if (plainSegments(body)) return;
   if (body.includes('\0')) throw new InvalidPathError(original, 'NUL character');
   if (LONE_SURROGATE.test(body)) throw new InvalidPathError(original, 'malformed UTF-16');
   if (body.startsWith('/')) throw new InvalidPathError(original, 'absolute paths are refused');
@@ -69,4 +74,23 @@ function assertSegments(body: string, original: string): void {
       throw new InvalidPathError(original, `"${segment}" segments are refused`);
     }
   }
+}
+
+/**
+ * The common case without splitting: true when the checks above cannot refuse `body`. An empty
+ * segment needs an empty body, a leading or trailing `/` or a `//`; a `.` or `..` segment starts
+ * with a `.` at the start or after a `/`; and a lone surrogate is a surrogate. False only sends
+ * `body` through those checks, which decide (`a/.b` or a valid surrogate pair passes there).
+ */
+function plainSegments(body: string): boolean {
+  const first = body.charCodeAt(0);
+  return (
+    body.length > 0 &&
+    first !== SLASH &&
+    first !== DOT &&
+    body.charCodeAt(body.length - 1) !== SLASH &&
+    !body.includes('//') &&
+    !body.includes('/.') &&
+    !NUL_OR_SURROGATE.test(body)
+  );
 }

@@ -48,7 +48,7 @@ export function readRequestLine(method: string, url: string): RequestLine {
   const query: Record<string, unknown> = {};
   for (const [key, value] of params) {
     if (key === 'list' || Object.hasOwn(query, key)) continue;
-    Object.defineProperty(query, key, { value, enumerable: true, writable: true });
+    setData(query, key, value);
   }
 
   const operation = operationOf(method, url, path);
@@ -117,22 +117,32 @@ export function publicHeaders(
   headers: IncomingHttpHeaders,
 ): Record<string, string | string[] | undefined> {
   const result: Record<string, string | string[] | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!SECRET_HEADERS.has(name)) define(result, name, value);
+  for (const name of Object.keys(headers)) {
+    if (!SECRET_HEADERS.has(name)) setData(result, name, headers[name]);
   }
   return result;
 }
 
-/** `headers` with the secret ones replaced by a marker, for debug logs. */
+/**
+ * `headers` with the secret ones replaced by a marker, for debug logs. Build it only when the
+ * logger writes debug lines (see `debugEnabled` in util/logger.ts): it copies every header.
+ */
 export function redactedHeaders(headers: IncomingHttpHeaders): Record<string, unknown> {
   const result: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    define(result, name, SECRET_HEADERS.has(name) ? '[REDACTED]' : value);
+  for (const name of Object.keys(headers)) {
+    setData(result, name, SECRET_HEADERS.has(name) ? '[REDACTED]' : headers[name]);
   }
   return result;
 }
 
-/** Sets an own data property, so a `__proto__` header name stays a plain key. */
-function define(target: object, name: string, value: unknown): void {
-  Object.defineProperty(target, name, { value, enumerable: true, writable: true });
+/**
+ * Sets an own data property on a plain object. Assignment is that, for every name but
+ * `__proto__`, whose assignment would call the prototype setter instead; that one name is defined.
+ */
+function setData(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') {
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true });
+  } else {
+    target[name] = value;
+  }
 }

@@ -8,6 +8,19 @@ export interface Logger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /**
+   * Whether lines at `level` are written (pino's method of that name). Optional: a logger
+   * without it is taken to write every level.
+   */
+  isLevelEnabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
+}
+
+/**
+ * Whether `log` writes debug lines: callers check it before building fields that cost something
+ * to compute (a copy of every request header), since the line is dropped at level info.
+ */
+export function debugEnabled(log: Logger): boolean {
+  return log.isLevelEnabled?.('debug') ?? true;
 }
 
 /** A logger that drops everything. */
@@ -16,4 +29,5 @@ export const silentLogger: Logger = {
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
+  isLevelEnabled: () => false,
 };

@@ -43,6 +43,17 @@ describe('aead', () => {
       assert.equal(frame.length, MIN_FRAME_BYTES + 3);
     });
 
+    it('writes every byte of a frame, whatever the buffer pool held before', () => {
+      for (let size = 0; size <= 600; size += 37) {
+        Buffer.allocUnsafe(4000).fill(0xa5);
+        const value = randomBytes(size);
+        const frame = encryptValue(key, 2, 'pooled', value);
+        assert.equal(frame.length, MIN_FRAME_BYTES + size);
+        assert.deepEqual(decryptValue(key, 'pooled', frame), value);
+        assert.equal(frameTerm('pooled', frame), 2);
+      }
+    });
+
     it('draws a fresh nonce for every encryption of the same value', () => {
       const a = encryptValue(key, 1, 'p', bytes('same'));
       const b = encryptValue(key, 1, 'p', bytes('same'));

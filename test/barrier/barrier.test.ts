@@ -14,6 +14,7 @@ import {
 } from '../../src/barrier/errors.js';
 import type { Keyring } from '../../src/barrier/keyring.js';
 import { KEYRING_PATH, ROOT_KEY_PATH } from '../../src/barrier/paths.js';
+import type { BarrierStorage } from '../../src/barrier/types.js';
 import { MemoryStore } from '../../src/physical/memory-store.js';
 import { bytes, contains, HookedStore, text, unsealedBarrier } from './helpers.js';
 
@@ -382,6 +383,32 @@ describe('Barrier', () => {
       assert.equal(text(await barrier.get('k')), 'b');
     });
 
+    it('keeps the stored frame for a put of the value its condition demands (a guard)', async () => {
+      const store = new HookedStore();
+      const barrier = new Barrier(store);
+      const key = randomBytes(32);
+      await barrier.initialize(key);
+      await barrier.unseal(key);
+      await barrier.put('config', bytes('c1'));
+      const frame = await store.inner.get('config');
+
+      // Two writers guard on the config at once: each one's rewrite leaves the ciphertext the
+      // other conditions on, so neither fails though both ran between the other's read and commit.
+      const guard = (value: string) =>
+        barrier.batch([
+          { type: 'put', path: 'config', value: bytes('c1'), condition: { ifValue: bytes('c1') } },
+          { type: 'put', path: value, value: bytes(value) },
+        ]);
+      store.beforeBatch = async () => {
+        store.beforeBatch = null;
+        await guard('b');
+      };
+      await guard('a');
+      assert.deepEqual(await store.inner.get('config'), frame);
+      assert.equal(text(await barrier.get('a')), 'a');
+      assert.equal(text(await barrier.get('b')), 'b');
+    });
+
     it('fails when the value changes between the condition read and the commit', async () => {
       const store = new HookedStore();
       const barrier = new Barrier(store);
@@ -400,6 +427,195 @@ describe('Barrier', () => {
       ]);
       await assert.rejects(batch, BarrierConditionFailedError);
       assert.equal(text(await barrier.get('k')), 'v1');
+    });
+  });
+
+  describe('batch conditions on a value get returned', () => {
+    /** A barrier over a store that counts physical reads of each path. */
+    async function countingBarrier(): Promise<{
+      store: HookedStore;
+      barrier: Barrier;
+      reads: string[];
+      key: Buffer;
+    }> {
+      const store = new HookedStore();
+      const barrier = new Barrier(store);
+      const key = randomBytes(32);
+      await barrier.initialize(key);
+      await barrier.unseal(key);
+      const reads: string[] = [];
+      store.beforeGet = async (path) => {
+        reads.push(path);
+      };
+      return { store, barrier, reads, key };
+    }
+
+    /**
+     * Stores `value` at `path` with a conditioned batch, so that the barrier takes `path` for
+     * one that conditions name (it keeps what `get` returned only for those).
+     */
+    async function putConditioned(barrier: BarrierStorage, path: string, value: string) {
+      await barrier.put(path, bytes(value));
+      await barrier.batch([
+        { type: 'put', path, value: bytes(value), condition: { ifValue: bytes(value) } },
+      ]);
+    }
+
+    async function getDefined(barrier: Barrier, path: string): Promise<Uint8Array> {
+      const value = await barrier.get(path);
+      assert.ok(value !== undefined, `${path} is stored`);
+      return value;
+    }
+
+    it('conditions on the frame it decrypted, without reading it again', async () => {
+      const { barrier, reads } = await countingBarrier();
+      await putConditioned(barrier, 'meta', 'v1');
+      await putConditioned(barrier, 'config', 'c1');
+      const meta = await getDefined(barrier, 'meta');
+      const config = await getDefined(barrier, 'config');
+      reads.length = 0;
+      await barrier.batch([
+        { type: 'put', path: 'config', value: config, condition: { ifValue: config } },
+        { type: 'put', path: 'meta', value: bytes('v2'), condition: { ifValue: meta } },
+      ]);
+      assert.deepEqual(reads, []);
+      assert.equal(text(await barrier.get('meta')), 'v2');
+      assert.equal(text(await barrier.get('config')), 'c1');
+      // The caller's buffers are left as they were.
+      assert.equal(text(meta), 'v1');
+      assert.equal(text(config), 'c1');
+    });
+
+    it('reads a path no condition named before, and keeps values of it from then on', async () => {
+      const { barrier, reads } = await countingBarrier();
+      await barrier.put('fresh', bytes('v1'));
+      const first = await getDefined(barrier, 'fresh');
+      reads.length = 0;
+      await barrier.batch([
+        { type: 'put', path: 'fresh', value: bytes('v2'), condition: { ifValue: first } },
+      ]);
+      assert.deepEqual(reads, ['fresh']);
+      const second = await getDefined(barrier, 'fresh');
+      reads.length = 0;
+      await barrier.batch([
+        { type: 'put', path: 'fresh', value: bytes('v3'), condition: { ifValue: second } },
+      ]);
+      assert.deepEqual(reads, []);
+      assert.equal(text(await barrier.get('fresh')), 'v3');
+    });
+
+    it('fails, writing nothing, when another value was stored since the read', async () => {
+      const { barrier } = await countingBarrier();
+      await putConditioned(barrier, 'meta', 'v1');
+      const meta = await getDefined(barrier, 'meta');
+      await barrier.put('meta', bytes('other'));
+      const batch = barrier.batch([
+        { type: 'put', path: 'data', value: bytes('x') },
+        { type: 'put', path: 'meta', value: bytes('v2'), condition: { ifValue: meta } },
+      ]);
+      await assert.rejects(batch, (err: unknown) => {
+        assert.ok(err instanceof BarrierConditionFailedError);
+        assert.equal(err.index, 1);
+        assert.equal(err.path, 'meta');
+        return true;
+      });
+      assert.equal(await barrier.get('data'), undefined);
+      assert.equal(text(await barrier.get('meta')), 'other');
+    });
+
+    it('still holds when the same plaintext was stored again since the read', async () => {
+      const { barrier, reads } = await countingBarrier();
+      await putConditioned(barrier, 'meta', 'v1');
+      const meta = await getDefined(barrier, 'meta');
+      await putConditioned(barrier, 'meta', 'v1');
+      reads.length = 0;
+      await barrier.batch([
+        { type: 'put', path: 'meta', value: bytes('v2'), condition: { ifValue: meta } },
+      ]);
+      // The frame it knew was gone, so it read the stored one and compared plaintexts.
+      assert.deepEqual(reads, ['meta']);
+      assert.equal(text(await barrier.get('meta')), 'v2');
+    });
+
+    it('compares the bytes the buffer holds now when the caller changed it', async () => {
+      const { barrier, reads } = await countingBarrier();
+      await putConditioned(barrier, 'meta', 'v1');
+      const meta = await getDefined(barrier, 'meta');
+      meta.set(bytes('v9'));
+      reads.length = 0;
+      const stale = barrier.batch([
+        { type: 'put', path: 'meta', value: bytes('v2'), condition: { ifValue: meta } },
+      ]);
+      await assert.rejects(stale, BarrierConditionFailedError);
+      assert.deepEqual(reads, ['meta']);
+      assert.equal(text(await barrier.get('meta')), 'v1');
+
+      // With the changed bytes stored meanwhile, the same buffer is a condition that holds.
+      const changed = await getDefined(barrier, 'meta');
+      changed.set(bytes('v9'));
+      await barrier.put('meta', bytes('v9'));
+      await barrier.batch([
+        { type: 'put', path: 'meta', value: bytes('v3'), condition: { ifValue: changed } },
+      ]);
+      assert.equal(text(await barrier.get('meta')), 'v3');
+    });
+
+    it('reads the path when the buffer was read from another path', async () => {
+      const { store, barrier, reads } = await countingBarrier();
+      await putConditioned(barrier, 'a', 'same');
+      await putConditioned(barrier, 'b', 'same');
+      const fromA = await getDefined(barrier, 'a');
+      reads.length = 0;
+      let batches = 0;
+      store.beforeBatch = async () => {
+        batches += 1;
+      };
+      await barrier.batch([
+        { type: 'put', path: 'b', value: bytes('new'), condition: { ifValue: fromA } },
+      ]);
+      assert.deepEqual(reads, ['b']);
+      assert.equal(batches, 1);
+      assert.equal(text(await barrier.get('b')), 'new');
+      assert.equal(text(await barrier.get('a')), 'same');
+    });
+
+    it('uses a value once, and forgets every value when sealed', async () => {
+      const { barrier, reads, key } = await countingBarrier();
+      await putConditioned(barrier, 'meta', 'v1');
+      const first = await getDefined(barrier, 'meta');
+      reads.length = 0;
+      await barrier.batch([
+        { type: 'put', path: 'meta', value: bytes('v1'), condition: { ifValue: first } },
+      ]);
+      assert.deepEqual(reads, []);
+      await barrier.batch([
+        { type: 'put', path: 'meta', value: bytes('v1'), condition: { ifValue: first } },
+      ]);
+      assert.deepEqual(reads, ['meta']);
+
+      const second = await getDefined(barrier, 'meta');
+      barrier.seal();
+      await barrier.unseal(key);
+      reads.length = 0;
+      await barrier.batch([
+        { type: 'put', path: 'meta', value: bytes('v2'), condition: { ifValue: second } },
+      ]);
+      assert.deepEqual(reads, ['meta']);
+      assert.equal(text(await barrier.get('meta')), 'v2');
+    });
+
+    it('conditions through a view on the value the view returned', async () => {
+      const { barrier, reads } = await countingBarrier();
+      const view = barrier.view('mount/');
+      await putConditioned(view, 'meta', 'v1');
+      const meta = await view.get('meta');
+      assert.ok(meta !== undefined);
+      reads.length = 0;
+      await view.batch([
+        { type: 'delete', path: 'meta', condition: { ifValue: meta } },
+      ]);
+      assert.deepEqual(reads, []);
+      assert.equal(await view.get('meta'), undefined);
     });
   });
 });

@@ -6,6 +6,8 @@ import {
   StorageConditionFailedError,
   asFolder,
   assertRequestPath,
+  decodeJson,
+  encodeJson,
   listChildren,
 } from '../../src/logical/index.js';
 
@@ -53,6 +55,32 @@ describe('InmemStorage', () => {
     const storage = new InmemStorage();
     await assert.rejects(storage.put('/a', bytes('x')), InvalidRequestError);
     await assert.rejects(storage.put('a/', bytes('x')), InvalidRequestError);
+  });
+});
+
+describe('encodeJson and decodeJson', () => {
+  const values: unknown[] = [
+    { data: { value: 'x'.repeat(300) }, n: 3, ok: true, none: null },
+    ['café', '日本', '\u{1F600}', 'lone \uD800 surrogate', '\u0000'],
+    'plain',
+    0,
+    undefined,
+  ];
+
+  it('encodes the bytes TextEncoder gives for the JSON text, as a plain Uint8Array', () => {
+    for (const value of values) {
+      const encoded = encodeJson(value);
+      assert.equal(Object.getPrototypeOf(encoded), Uint8Array.prototype);
+      assert.deepEqual(encoded, new TextEncoder().encode(JSON.stringify(value) ?? ''));
+    }
+  });
+
+  it('round-trips values and keeps each encoding to its own bytes', () => {
+    const first = encodeJson({ a: 1 });
+    const second = encodeJson({ b: 2 });
+    first.fill(0);
+    assert.deepEqual(decodeJson(second), { b: 2 });
+    for (const value of values.slice(0, 4)) assert.deepEqual(decodeJson(encodeJson(value)), value);
   });
 });
 
