@@ -61,6 +61,12 @@ export interface PipelineState {
   readonly leases: ExpirationManager;
   readonly lockout: LoginLockout;
   readonly wrapping: ResponseWrapper;
+  /**
+   * The enabled auth methods. A login token is live only while the mount that issued it is:
+   * disabling a method revokes its service tokens through their leases, but a batch token has
+   * no lease, so the check at each use is what ends it.
+   */
+  readonly authMounts: readonly MountEntry[];
 }
 
 export interface PipelineDeps {
@@ -153,20 +159,31 @@ export async function runPipeline(
         sudo: entry.sudo,
         tokenHashedId: entry.tokenHashedId,
       });
+      // The alias the login resolved, which the request may not have named (AppRole's role_id).
+      const loggedIn = login === null ? null : (response?.login?.alias ?? login.alias);
       response = await finish(state, { request, target, caller, response });
       response = await wrapIfAsked(state, request, response);
-      if (login?.alias != null) await state.lockout.succeeded(login.mount.accessor, login.alias);
+      if (login !== null && loggedIn !== null) {
+        await state.lockout.succeeded(login.mount.accessor, loggedIn);
+      }
     } catch (err) {
+      let thrown = err;
       if (login !== null && err instanceof LoginFailedError) {
         const alias = err.alias ?? login.alias;
-        if (alias !== null) await state.lockout.failed(login.mount.accessor, alias);
+        // A failure that could not be counted is answered with why, never passed over silently.
+        if (alias !== null) {
+          thrown = await state.lockout.failed(login.mount.accessor, alias).then(
+            () => err,
+            (countErr: unknown) => countErr,
+          );
+        }
       }
-      if (audited && !(err instanceof ForwardRequiredError)) {
+      if (audited && !(thrown instanceof ForwardRequiredError)) {
         await state.audit
-          .logResponse({ ...auditEntry, error: errorText(err) })
+          .logResponse({ ...auditEntry, error: errorText(thrown) })
           .catch((auditErr: unknown) => deps.log.error({ err: auditErr }, 'audit of an error failed'));
       }
-      throw err;
+      throw thrown;
     }
     if (audited) {
       await state.audit.logResponse({ ...auditEntry, response: auditResponseInput(response) });
@@ -215,7 +232,7 @@ async function authorize(
   target: Target | null,
 ): Promise<Caller> {
   const entry = await state.tokens.lookup(request.clientToken);
-  if (entry === null) throw new PermissionDeniedError();
+  if (entry === null || !issuerEnabled(state, entry)) throw new PermissionDeniedError();
   // A token bound to CIDR blocks works only from them, by the address the receiving node saw.
   if (
     entry.boundCidrs.length > 0 &&
@@ -251,6 +268,15 @@ async function authorize(
     wrappingRefused: sudoMissing ? undefined : decision.wrappingRefused,
     grantingPolicies: decision.grantingPolicies.map((granting) => granting.name),
   };
+}
+
+/**
+ * False for a login token whose auth mount is gone. The mount is named by its accessor, which a
+ * re-enabled method at the same path does not share, so the old tokens stay dead.
+ */
+function issuerEnabled(state: PipelineState, entry: TokenEntry): boolean {
+  const accessor = entry.login?.mountAccessor;
+  return accessor === undefined || state.authMounts.some((mount) => mount.accessor === accessor);
 }
 
 /**

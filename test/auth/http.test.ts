@@ -126,6 +126,32 @@ describe('userpass and AppRole behind the core', () => {
       const refused = await call('POST', 'sys/auth/more', { token, body: { type: 'userpass' } });
       assert.equal(refused.status, 403);
     });
+
+    it('ends the batch tokens of a disabled method, even once it is enabled again', async () => {
+      const body = { password: 'pw', token_type: 'batch' };
+      const created = await call('POST', 'auth/userpass/users/bea', { token: root, body });
+      assert.equal(created.status, 204, JSON.stringify(created.json));
+      const login = await call('POST', 'auth/userpass/login/bea', { body: { password: 'pw' } });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      const token = login.json.auth.client_token as string;
+      assert.match(token, /^hvb\./u);
+      assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 200);
+
+      assert.equal((await call('DELETE', 'sys/auth/userpass', { token: root })).status, 204);
+      const gone = await call('GET', 'auth/token/lookup-self', { token });
+      assert.equal(gone.status, 403);
+      assert.deepEqual(gone.json.errors, ['permission denied']);
+      assert.equal((await call('POST', 'auth/token/renew-self', { token })).status, 403);
+      // The default policy lets a token read its own cubbyhole: refused as well.
+      assert.equal((await call('GET', 'cubbyhole/x', { token })).status, 403);
+
+      // The same path enabled again is a new mount, with a new accessor.
+      const enable = { type: 'userpass' };
+      const again = await call('POST', 'sys/auth/userpass', { token: root, body: enable });
+      assert.equal(again.status, 204);
+      assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 403);
+      assert.equal((await call('POST', 'auth/token/renew-self', { token })).status, 403);
+    });
   });
 
   describe('userpass', () => {
@@ -235,6 +261,25 @@ describe('userpass and AppRole behind the core', () => {
       });
       assert.equal(locked.status, 429);
     });
+
+    it('unlocks the user named in any case, as its logins are counted', async () => {
+      for (let i = 0; i < 5; i++) {
+        const refused = await call('POST', 'auth/userpass/login/mitchellh', {
+          body: { password: 'wrong' },
+        });
+        assert.equal(refused.status, 400);
+      }
+      const listed = await call('GET', 'sys/auth', { token: root });
+      const accessor = (listed.json.data['userpass/'] as { accessor: string }).accessor;
+      const unlock = await call('POST', `sys/locked-users/${accessor}/unlock/MitchellH`, {
+        token: root,
+      });
+      assert.equal(unlock.status, 204, JSON.stringify(unlock.json));
+      const login = await call('POST', 'auth/userpass/login/mitchellh', {
+        body: { password: 'foo' },
+      });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+    });
   });
 
   describe('AppRole', () => {
@@ -293,6 +338,26 @@ describe('userpass and AppRole behind the core', () => {
       assert.equal(more.status, 204);
       const locked = await login(secret);
       assert.equal(locked.status, 429, JSON.stringify(locked.json));
+    });
+
+    it('forgets earlier failures after a login the node had no hint for', async () => {
+      const secret = await secretId();
+      const login = (secret_id: string) =>
+        call('POST', 'auth/approle/login', {
+          body: { role_id: roleId, secret_id },
+          remote: '10.0.0.5',
+        });
+      for (let i = 0; i < 4; i++) assert.equal((await login(`guess-${i}`)).status, 400);
+      // Rebuilding the backends drops the role_id hint: the core learns the role only from the
+      // login itself, and must clear the role's failures under that name.
+      const body = { type: 'approle' };
+      assert.equal((await call('POST', 'sys/auth/approle2', { token: root, body })).status, 204);
+      const good = await login(secret);
+      assert.equal(good.status, 200, JSON.stringify(good.json));
+      for (let i = 0; i < 4; i++) {
+        assert.equal((await login(`again-${i}`)).status, 400, `failure ${i + 1} after the login`);
+      }
+      assert.equal((await login(secret)).status, 200);
     });
 
     it('does not count logins from outside secret_id_bound_cidrs towards the lockout', async () => {
