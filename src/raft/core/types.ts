@@ -196,7 +196,9 @@ export interface ReadState {
  *    and `hardState` if set. When `mustSync` is true, fsync before going on. Only now is it safe
  *    to tell anyone about them.
  * 3. Send `messages`. A follower's acknowledgement to the leader is among them, so nothing is
- *    acknowledged before it is on disk.
+ *    acknowledged before it is on disk. One exception: a leader whose Ready keeps its durable
+ *    term and vote and has no snapshot may send before step 2 (dissertation §10.2.1), because
+ *    the entries it counts for itself are applied only in a later Ready, after this write.
  * 4. Apply `committedEntries` to the state machine, in order. They may include entries from
  *    `entries` in the same batch, which step 2 has already made durable.
  * 5. Serve `readStates` once the applied index reaches each one's `index`; fail `droppedReads`.

@@ -119,6 +119,8 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private commandIndex = 0;
   private snapshotIndex = 0;
   private role: Role = 'follower';
+  /** Term and vote as last written to storage: what a crash would bring back. */
+  private durableVote: { term: number; vote: NodeId | null } = { term: 0, vote: null };
   private leader: NodeId | null = null;
   /** Removed members the transport keeps reaching until they were told. */
   private readonly farewell = new Set<NodeId>();
@@ -157,6 +159,7 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private async open(): Promise<void> {
     const { storage, stateMachine: sm, transport } = this.opts;
     const persisted = await storage.load();
+    this.durableVote = { term: persisted.hardState.term, vote: persisted.hardState.vote };
     this.directory.seed(this.opts.bootstrap);
     this.directory.seed(this.opts.peers);
     if (this.opts.meta !== undefined) this.directory.seed(new Map([[this.id, this.opts.meta]]));
@@ -426,18 +429,26 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     for (const entry of rd.entries) this.noteEntry(entry);
     const envelope = rd.snapshot === null ? null : decodeEnvelope(rd.snapshot.data);
 
+    // A leader may send before its own write is durable (dissertation §10.2.1): see
+    // sendsBeforePersist. Anything else is sent only after step 2.
+    const early = this.sendsBeforePersist(rd);
+    if (early && rd.messages.length > 0) await this.send(rd.messages);
+
     // 1-2. Persist; nothing below may happen before this resolves.
     if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) {
       await this.opts.storage.save(
         { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot },
         rd.mustSync,
       );
+      if (rd.hardState !== null) {
+        this.durableVote = { term: rd.hardState.term, vote: rd.hardState.vote };
+      }
     }
     if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot, envelope!);
 
     // 3. Send, to peers the transport knows by now.
     this.refreshPeers();
-    if (rd.messages.length > 0) this.opts.transport.send(await this.withSnapshotData(rd.messages));
+    if (!early && rd.messages.length > 0) await this.send(rd.messages);
 
     // 4-5. Apply, then serve the reads the applied index now covers.
     await this.applyCommitted(rd.committedEntries);
@@ -447,6 +458,27 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
 
     // 6.
     core.advance();
+  }
+
+  /**
+   * Whether this Ready's messages may leave before its write is durable. They may when this
+   * node leads and the Ready neither changes the durable term or vote nor carries a snapshot:
+   * then its messages are appends, heartbeats, read-index answers and refusals, which promise
+   * nothing about this node's disk. The leader's own copy counts towards a commit before it is
+   * synced, but an entry is applied and acknowledged only in a later Ready, which the loop
+   * handles after this one's write is done; so every acknowledged entry is on the leader's disk
+   * and on a quorum's. The follower's fsync and the leader's then overlap instead of adding up.
+   */
+  private sendsBeforePersist(rd: Ready): boolean {
+    if (this.role !== 'leader' || rd.snapshot !== null) return false;
+    const hs = rd.hardState;
+    return hs === null || (hs.term === this.durableVote.term && hs.vote === this.durableVote.vote);
+  }
+
+  /** Sends `messages` to the peers the transport knows by now. */
+  private async send(messages: Message[]): Promise<void> {
+    this.refreshPeers();
+    this.opts.transport.send(await this.withSnapshotData(messages));
   }
 
   private async applyCommitted(entries: readonly Entry[]): Promise<void> {

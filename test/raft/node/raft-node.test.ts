@@ -121,6 +121,49 @@ describe('RaftNode', () => {
       }
     });
 
+    it("sends a leader's appends while its own save is still syncing, applying only after it", async () => {
+      const leader = await cluster.leader();
+      let release = (): void => undefined;
+      leader.storage.gate = new Promise<void>((resolve) => (release = resolve));
+      let settled = false;
+      const index = leader.node.status().lastIndex + 1;
+      const proposal = leader.node.propose(command('early', '1')).finally(() => (settled = true));
+      try {
+        await waitFor('the followers to receive the entry', () =>
+          cluster.followers(leader).every((m) => m.node.status().lastIndex >= index),
+        );
+        assert.equal(settled, false, 'resolved before the leader synced its own copy');
+        assert.equal(leader.machine.data.has('early'), false);
+      } finally {
+        leader.storage.gate = null;
+        release();
+      }
+      await proposal;
+      assert.equal(leader.machine.data.get('early'), '1');
+    });
+
+    it('commits nothing while no follower has synced the entry', async () => {
+      const leader = await cluster.leader();
+      const followers = cluster.followers(leader);
+      let release = (): void => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      for (const f of followers) f.storage.gate = gate;
+      const index = leader.node.status().lastIndex + 1;
+      const proposal = leader.node.propose(command('late', '1'));
+      try {
+        await waitFor('the followers to receive the entry', () =>
+          followers.every((m) => m.node.status().lastIndex >= index),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.ok(leader.node.status().commit < index, 'committed on unsynced followers');
+      } finally {
+        for (const f of followers) f.storage.gate = null;
+        release();
+      }
+      await proposal;
+      assert.equal(leader.machine.data.get('late'), '1');
+    });
+
     it('shares saves between concurrent proposals (group commit)', async () => {
       const leader = await cluster.leader();
       leader.storage.latencyMs = 2;

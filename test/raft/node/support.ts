@@ -56,6 +56,8 @@ export class InstrumentedStorage implements RaftStorage {
   failWith: Error | null = null;
   /** Milliseconds each save takes, standing in for an fsync. */
   latencyMs = 0;
+  /** While set, saves do not finish until it resolves: a disk that is slow to sync. */
+  gate: Promise<void> | null = null;
 
   constructor(readonly inner: RaftStorage) {}
 
@@ -68,6 +70,7 @@ export class InstrumentedStorage implements RaftStorage {
     if (this.failWith !== null) throw this.failWith;
     const done = this.inner.save(batch, sync);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (this.gate !== null) await this.gate;
     await done;
   }
 
