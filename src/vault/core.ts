@@ -68,7 +68,7 @@ import type { AuditEnableConfig, AuditTableEntry } from '../audit/types.js';
 import type { ExpirationManager } from '../leases/expiration-manager.js';
 import type { Acl } from '../policy/acl.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-import type { TokenEntry } from '../tokens/types.js';
+import type { LoginRenewalTerms, TokenEntry } from '../tokens/types.js';
 import type { AuthBackend } from '../logical/auth-method.js';
 import { pathTraits } from './special-paths.js';
 import { BarrierBackedStorage } from './storage-adapter.js';
@@ -546,26 +546,46 @@ export class Core {
   }
 
   /**
-   * What a login token's auth method says to its renewal: the method's max TTL now, after the
-   * method re-checked the login (renewLogin), or a rejection that refuses the renewal.
+   * What a login token's auth method says to its renewal, after it re-checked the login
+   * (renewLogin): its role's TTL settings as they are now, with the mount's default TTL for a
+   * role that sets none and the mount's max TTL as a cap, as at login. A rejection refuses the
+   * renewal. A method that cannot re-check a login leaves the terms of the login in force.
    */
-  private async renewLogin(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
+  private async renewLogin(
+    entry: TokenEntry,
+    connection: ConnectionInfo,
+  ): Promise<LoginRenewalTerms> {
     const login = entry.login;
-    if (login === undefined) return 0;
+    const kept = { maxTtl: login?.maxTtl ?? 0, ttl: entry.creationTtl, period: entry.period };
+    if (login === undefined) return kept;
     const active = this.requireActive();
     const mount = active.authMounts.find((m) => m.accessor === login.mountAccessor);
-    if (mount === undefined) throw new InvalidRequestError('the auth method that issued this token is gone');
+    if (mount === undefined) {
+      throw new InvalidRequestError('the auth method that issued this token is gone');
+    }
     const backend = active.router.match(mount.path)?.backend as Partial<AuthBackend> | undefined;
-    let maxTtl = login.maxTtl;
+    let terms: LoginRenewalTerms = kept;
     if (backend?.renewLogin !== undefined) {
       const fields = await backend.renewLogin(
-        { alias: login.alias, metadata: entry.meta ?? {}, internal: login.internal, policies: entry.policies },
+        {
+          alias: login.alias,
+          metadata: entry.meta ?? {},
+          internal: login.internal,
+          policies: entry.policies,
+        },
         connection,
       );
-      if (fields.maxTtl > 0) maxTtl = maxTtl > 0 ? Math.min(maxTtl, fields.maxTtl) : fields.maxTtl;
+      terms = {
+        maxTtl: fields.maxTtl,
+        ttl: fields.ttl > 0 ? fields.ttl : mount.config.defaultLeaseTtl,
+        period: fields.period,
+      };
     }
     const mountMax = mount.config.maxLeaseTtl;
-    return mountMax > 0 && (maxTtl === 0 || mountMax < maxTtl) ? mountMax : maxTtl;
+    if (mountMax > 0 && (terms.maxTtl === 0 || mountMax < terms.maxTtl)) {
+      terms = { ...terms, maxTtl: mountMax };
+    }
+    return terms;
   }
 
   /** The cluster's name and id, or null while sealed. */

@@ -152,6 +152,27 @@ describe('userpass and AppRole behind the core', () => {
       assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 403);
       assert.equal((await call('POST', 'auth/token/renew-self', { token })).status, 403);
     });
+
+    it('ends them as well where another token names them in the body', async () => {
+      const body = { password: 'pw', token_type: 'batch' };
+      const created = await call('POST', 'auth/userpass/users/bea', { token: root, body });
+      assert.equal(created.status, 204, JSON.stringify(created.json));
+      const login = await call('POST', 'auth/userpass/login/bea', { body: { password: 'pw' } });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      const token = login.json.auth.client_token as string;
+      const before = await call('POST', 'auth/token/lookup', { token: root, body: { token } });
+      assert.equal(before.status, 200, JSON.stringify(before.json));
+
+      assert.equal((await call('DELETE', 'sys/auth/userpass', { token: root })).status, 204);
+      const lookup = await call('POST', 'auth/token/lookup', { token: root, body: { token } });
+      assert.equal(lookup.status, 403, JSON.stringify(lookup.json));
+      const renew = await call('POST', 'auth/token/renew', { token: root, body: { token } });
+      assert.equal(renew.status, 400, JSON.stringify(renew.json));
+      assert.deepEqual(renew.json.errors, ['token not found']);
+      // Revoking a batch token is a no-op, dead or alive: it still answers 204.
+      const revoke = await call('POST', 'auth/token/revoke', { token: root, body: { token } });
+      assert.equal(revoke.status, 204, JSON.stringify(revoke.json));
+    });
   });
 
   describe('userpass', () => {
@@ -260,6 +281,55 @@ describe('userpass and AppRole behind the core', () => {
         body: { password: 'foo' },
       });
       assert.equal(locked.status, 429);
+    });
+
+    it("renews a login token on the user's TTL settings as they are at the renewal", async () => {
+      const user = { token_ttl: '1h', token_explicit_max_ttl: '3h' };
+      const set = await call('POST', 'auth/userpass/users/mitchellh', { token: root, body: user });
+      assert.equal(set.status, 204, JSON.stringify(set.json));
+      const login = await call('POST', 'auth/userpass/login/mitchellh', {
+        body: { password: 'foo' },
+      });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      assert.equal(login.json.auth.lease_duration, 3600);
+      const token = login.json.auth.client_token as string;
+      const renew = (body: object = {}) => call('POST', 'auth/token/renew-self', { token, body });
+
+      // A longer token_ttl applies to the next renewal without an increment.
+      const longer = { token_ttl: '2h' };
+      const changed = await call('POST', 'auth/userpass/users/mitchellh', {
+        token: root,
+        body: longer,
+      });
+      assert.equal(changed.status, 204, JSON.stringify(changed.json));
+      const renewed = await renew();
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.json));
+      assert.equal(renewed.json.auth.lease_duration, 7200);
+      // An increment the client asks for still wins over the user's TTL, as in Vault.
+      assert.equal((await renew({ increment: '10m' })).json.auth.lease_duration, 600);
+
+      // A period set since the login makes the token periodic...
+      const periodic = { token_period: '30m' };
+      const again = await call('POST', 'auth/userpass/users/mitchellh', {
+        token: root,
+        body: periodic,
+      });
+      assert.equal(again.status, 204, JSON.stringify(again.json));
+      const renewedPeriodic = await renew();
+      assert.equal(renewedPeriodic.json.auth.lease_duration, 1800);
+      const self = await call('GET', 'auth/token/lookup-self', { token });
+      assert.equal(self.json.data.period, 1800);
+
+      // ...and the explicit max TTL of the login still caps every renewal.
+      const long = { token_period: 0, token_ttl: '5h' };
+      const third = await call('POST', 'auth/userpass/users/mitchellh', {
+        token: root,
+        body: long,
+      });
+      assert.equal(third.status, 204, JSON.stringify(third.json));
+      const capped = await renew();
+      assert.equal(capped.status, 200, JSON.stringify(capped.json));
+      assert.equal(capped.json.auth.lease_duration, 3 * 3600);
     });
 
     it('unlocks the user named in any case, as its logins are counted', async () => {
