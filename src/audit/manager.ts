@@ -53,6 +53,10 @@ export class AuditManager {
 
   private table: AuditTableEntry[] = [];
   private changes: Promise<void> = Promise.resolve();
+  /** The {@link deviceKey} of each device registered with the broker, by its path. */
+  private readonly registered = new Map<string, string>();
+  /** The values of `registered`, kept as a set for {@link AuditManager.hasDevice}. */
+  private registeredKeys: ReadonlySet<string> = new Set();
 
   constructor(private readonly options: AuditManagerOptions) {
     this.broker = new AuditBroker(options.logger);
@@ -69,7 +73,7 @@ export class AuditManager {
       const stored = await getJson<StoredTable>(this.options.storage, AUDIT_TABLE_KEY);
       this.table = stored?.entries ?? [];
       for (const entry of this.table) {
-        this.broker.register(entry.path, await this.openStored(entry));
+        this.register(entry, await this.openStored(entry));
       }
       this.options.logger.info({ devices: this.table.length }, 'audit devices loaded');
     });
@@ -121,7 +125,7 @@ export class AuditManager {
         await device.close().catch(() => undefined);
         throw err;
       }
-      this.broker.register(folder, device);
+      this.register(entry, device);
       this.options.logger.info({ path: folder, type: entry.type }, 'audit device enabled');
     });
   }
@@ -137,7 +141,7 @@ export class AuditManager {
       if (entry === undefined) return false;
 
       await this.store(this.table.filter((candidate) => candidate !== entry));
-      const device = this.broker.deregister(folder);
+      const device = this.deregister(folder);
       try {
         await device?.close();
         await this.options.deviceStorage(entry.uuid).delete(SALT_PATH);
@@ -147,6 +151,16 @@ export class AuditManager {
       this.options.logger.info({ path: folder }, 'audit device disabled');
       return true;
     });
+  }
+
+  /**
+   * True when a device of `type` that writes to `filePath` (its `file_path` option, or `path`)
+   * is enabled and registered with the broker on this node, whether or not its last write
+   * succeeded: the broker's fail-closed rule covers a device that cannot write. A set lookup,
+   * cheap enough to ask on every request.
+   */
+  hasDevice(type: string, filePath: string): boolean {
+    return this.registeredKeys.has(deviceKey(type, filePath));
   }
 
   /** The enabled devices, sorted by path. */
@@ -233,12 +247,26 @@ export class AuditManager {
   private async closeAll(): Promise<void> {
     for (const path of this.broker.paths()) {
       try {
-        await this.broker.deregister(path)?.close();
+        await this.deregister(path)?.close();
       } catch (err) {
         this.options.logger.warn({ path, err }, 'failed to close audit device');
       }
     }
     this.table = [];
+  }
+
+  private register(entry: AuditTableEntry, device: AuditDevice): void {
+    this.broker.register(entry.path, device);
+    const target = entry.options.file_path ?? entry.options.path ?? '';
+    this.registered.set(entry.path, deviceKey(entry.type, target));
+    this.registeredKeys = new Set(this.registered.values());
+  }
+
+  private deregister(path: string): AuditDevice | undefined {
+    const device = this.broker.deregister(path);
+    this.registered.delete(path);
+    this.registeredKeys = new Set(this.registered.values());
+    return device;
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
@@ -263,6 +291,11 @@ export function normalizeAuditPath(path: string): string {
     throw new InvalidRequestError('invalid audit device path', { path });
   }
   return `${bare}/`;
+}
+
+/** What {@link AuditManager.hasDevice} looks a device up by: its type and where it writes. */
+function deviceKey(type: string, filePath: string): string {
+  return `${type}\u0000${filePath}`;
 }
 
 /** A device whose stored config no longer parses: it counts as enabled and fails every write. */

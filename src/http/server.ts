@@ -55,8 +55,12 @@ export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024;
 
 const MERGE_PATCH_TYPE = 'application/merge-patch+json';
 
-/** 5xx answers that are the node's normal state, not worth a warning per request. */
-const EXPECTED_UNAVAILABLE = new Set(['vault_sealed', 'sealed']);
+/**
+ * 5xx answers that are a known state, logged at debug rather than once per request at warn or
+ * error: a sealed node, and an audit refusal (the core logs once that a configured device is not
+ * enabled, the broker each device that failed to write).
+ */
+const EXPECTED_UNAVAILABLE = new Set(['vault_sealed', 'sealed', 'audit_failed']);
 
 export interface HttpServerOptions {
   readonly core: Core;
@@ -165,9 +169,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.setErrorHandler(async (err, request, reply) => {
     const described = describeError(err);
-    if (described.internal) {
+    const expected = EXPECTED_UNAVAILABLE.has(described.code ?? '');
+    if (described.internal && !expected) {
       log.error({ reqId: request.id, code: described.code, err }, 'request failed');
-    } else if (described.status >= 500 && !EXPECTED_UNAVAILABLE.has(described.code ?? '')) {
+    } else if (described.status >= 500 && !expected) {
       log.warn({ reqId: request.id, code: described.code, err }, 'request not served');
     } else {
       log.debug({ reqId: request.id, code: described.code, status: described.status }, 'refused');

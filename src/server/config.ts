@@ -358,12 +358,18 @@ function readAudit(section: ConfigSection): AuditDeviceConfig {
   const special = raw === 'stdout' || raw === 'discard';
   const filePath = special ? raw : section.requiredFilePath('file_path');
 
-  const mode = section.matching('mode', /^0?[0-7]{3}$/, 'an octal string such as "0600"');
-  return {
-    type: 'file',
-    filePath,
-    mode: mode === undefined ? CONFIG_DEFAULTS.auditFileMode : parseInt(mode, 8),
-  };
+  const modeText = section.matching('mode', /^0?[0-7]{3}$/, 'an octal string such as "0600"');
+  const mode = modeText === undefined ? CONFIG_DEFAULTS.auditFileMode : parseInt(modeText, 8);
+  // The file device refuses these too, but only when the leader enables it after unseal; a
+  // device it cannot enable leaves the node refusing every request, so refuse it at startup.
+  if ((mode & 0o111) !== 0) {
+    section.fail(
+      'mode',
+      `${section.keyName('mode')} may not make the audit file executable, ` +
+        `not ${JSON.stringify(modeText)}`,
+    );
+  }
+  return { type: 'file', filePath, mode };
 }
 
 // ---------------------------------------------------------------------------------------------

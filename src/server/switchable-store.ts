@@ -12,15 +12,21 @@
  * later call at the replicated store for good.
  *
  * A founding node, or one restarting with Raft data, switches before its core is used at all.
+ *
+ * It offers the replicated store's read barrier (src/vault/request-reads.ts), so that the core
+ * takes one read index per API request and serves the request's other reads locally; without
+ * it, every read would wait for a read index of its own. Before the switch there is nothing to
+ * linearize against: the barrier resolves at once.
  */
 import { MemoryStore } from '../physical/memory-store.js';
 import { PhysicalUnavailableError } from '../physical/errors.js';
 import { assertValidBatch, assertValidKey } from '../physical/semantics.js';
 import type { BatchOp, PhysicalStore } from '../physical/types.js';
+import { hasReadBarrier, type BarrierReadStore } from '../vault/request-reads.js';
 
 export type SwitchablePhase = 'joining' | 'replicated';
 
-export class SwitchablePhysicalStore implements PhysicalStore {
+export class SwitchablePhysicalStore implements BarrierReadStore {
   private target: PhysicalStore = new MemoryStore();
   private replicated = false;
 
@@ -48,12 +54,19 @@ export class SwitchablePhysicalStore implements PhysicalStore {
     this.replicated = true;
   }
 
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.target.get(key);
+  readBarrier(): Promise<void> {
+    const target = this.target;
+    return hasReadBarrier(target) ? target.readBarrier() : Promise.resolve();
   }
 
-  list(prefix: string): Promise<string[]> {
-    return this.target.list(prefix);
+  get(key: string, options?: { stale?: boolean }): Promise<Uint8Array | undefined> {
+    const target = this.target;
+    return hasReadBarrier(target) ? target.get(key, options) : target.get(key);
+  }
+
+  list(prefix: string, options?: { stale?: boolean }): Promise<string[]> {
+    const target = this.target;
+    return hasReadBarrier(target) ? target.list(prefix, options) : target.list(prefix);
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {

@@ -11,6 +11,7 @@ export {
   type CreatedToken,
   type CreateTokenParams,
   type LoginRecord,
+  type LoginRenewalTerms,
   type LoginTokenParams,
   type RoleTokenType,
   type TidyResult,

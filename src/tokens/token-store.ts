@@ -38,6 +38,7 @@ import {
   LAST_USE_SPENT,
   type CreatedToken,
   type CreateTokenParams,
+  type LoginRenewalTerms,
   type LoginTokenParams,
   type TidyResult,
   type TokenEntry,
@@ -70,6 +71,7 @@ export class TokenStore {
   private readonly defaultTtl: number;
   private readonly revocation: RevokeContext;
   private readonly onRenewLogin: TokenStoreOptions['onRenewLogin'];
+  private readonly isIssuerLive: TokenStoreOptions['isIssuerLive'];
 
   private constructor(
     private readonly records: TokenRecords,
@@ -82,6 +84,7 @@ export class TokenStore {
     this.maxTtl = options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
     this.defaultTtl = Math.min(options.defaultTtlSeconds ?? this.maxTtl, this.maxTtl);
     this.onRenewLogin = options.onRenewLogin;
+    this.isIssuerLive = options.isIssuerLive;
     this.revocation = {
       records,
       logger: this.log,
@@ -103,7 +106,8 @@ export class TokenStore {
 
   /**
    * The entry of `clientToken`, or null when it is missing, unknown, expired, revoked or has no
-   * use left. A batch token also resolves to null once its (non-orphan) parent is gone.
+   * use left. A batch token also resolves to null once its (non-orphan) parent is gone, and a
+   * login token once the auth mount that issued it is ({@link TokenStoreOptions.isIssuerLive}).
    */
   async lookup(
     clientToken: string | undefined,
@@ -119,7 +123,7 @@ export class TokenStore {
     const expected = Buffer.from(hashed, 'hex');
     const actual = Buffer.from(entry.hashedId, 'hex');
     if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
-    return this.usable(entry, options.inFlight === true) ? entry : null;
+    return this.usable(entry, options.inFlight === true) && this.issuerLive(entry) ? entry : null;
   }
 
   /** The live entry named by `accessor`, or null. */
@@ -133,7 +137,8 @@ export class TokenStore {
   /** The live service token stored under `hashedId`, or null. */
   async lookupByHashedId(hashedId: string): Promise<TokenEntry | null> {
     const stored = await this.records.read(hashedId);
-    return stored !== undefined && this.usable(stored.entry, false) ? stored.entry : null;
+    if (stored === undefined) return null;
+    return this.usable(stored.entry, false) && this.issuerLive(stored.entry) ? stored.entry : null;
   }
 
   /**
@@ -423,7 +428,10 @@ export class TokenStore {
   /**
    * Renews a service token by `increment` seconds from now (0: its creation TTL); a periodic
    * token renews to its period. The result is capped by the explicit max, the role's max and the
-   * system max counted from creation, and by a non-periodic parent's remaining life. Throws
+   * system max counted from creation, and by a non-periodic parent's remaining life. A login
+   * token renews on the terms its auth method gives now ({@link TokenStoreOptions.onRenewLogin}):
+   * their TTL stands in for a missing increment, their period replaces the token's, and their
+   * max TTL caps it, as Vault applies a role's current settings at each renewal. Throws
    * `InvalidRequestError` (400) for a batch, non-renewable or revoked token, or one past its max.
    */
   async renew(
@@ -443,19 +451,22 @@ export class TokenStore {
       }
       const now = this.now();
       const role = current.role === '' ? undefined : await this.roles.get(current.role);
-      const loginMax =
+      const terms =
         current.login === undefined
-          ? 0
+          ? null
           : await this.checkLoginRenewal(current, options.connection ?? LOCAL_CONNECTION);
+      const period = terms === null ? current.period : terms.period;
+      let fallback = current.creationTtl;
+      if (terms !== null) fallback = terms.ttl > 0 ? terms.ttl : this.defaultTtl;
       const result = calculateTtl({
         now,
         start: current.creationTime * 1000,
         requested: increment,
-        fallback: current.creationTtl,
+        fallback,
         systemMax: this.maxTtl,
-        roleMax: smallestPositive(role?.tokenMaxTtl ?? 0, loginMax),
+        roleMax: smallestPositive(role?.tokenMaxTtl ?? 0, terms?.maxTtl ?? 0),
         explicitMax: current.explicitMaxTtl,
-        period: current.period,
+        period,
       });
       let ttl = result.ttl;
       if (!current.orphan && current.parent !== '') {
@@ -465,7 +476,7 @@ export class TokenStore {
         }
       }
       const expireTime = now + ttl * 1000;
-      const next: TokenEntry = { ...current, ttl, expireTime, lastRenewalTime: now };
+      const next: TokenEntry = { ...current, ttl, expireTime, lastRenewalTime: now, period };
       await this.trackExpiry(next);
       if (await this.replace(stored, next)) return { entry: next, warnings: result.warnings };
     }
@@ -511,22 +522,31 @@ export class TokenStore {
     return tidyTokens(this.revocation);
   }
 
-  /** The auth method's say on renewing a login token: its max TTL now (0 for none). */
-  private async checkLoginRenewal(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
-    if (this.onRenewLogin === undefined) return entry.login?.maxTtl ?? 0;
-    return this.onRenewLogin(entry, connection);
+  /** The auth method's say on renewing a login token; without one, the terms of the login. */
+  private async checkLoginRenewal(
+    entry: TokenEntry,
+    connection: ConnectionInfo,
+  ): Promise<LoginRenewalTerms> {
+    if (this.onRenewLogin !== undefined) return this.onRenewLogin(entry, connection);
+    return { maxTtl: entry.login?.maxTtl ?? 0, ttl: entry.creationTtl, period: entry.period };
   }
 
   private async lookupBatch(token: string): Promise<TokenEntry | null> {
     const payload = this.sealer.open(token) as Omit<TokenEntry, 'hashedId'> | null;
     if (payload === null || typeof payload !== 'object' || payload.type !== 'batch') return null;
     const entry: TokenEntry = { ...payload, hashedId: this.records.hashId(token) };
-    if (!this.usable(entry, false)) return null;
+    if (!this.usable(entry, false) || !this.issuerLive(entry)) return null;
     if (entry.parent !== '') {
       const parent = await this.records.read(entry.parent);
       if (parent === undefined || !this.usable(parent.entry, true)) return null;
     }
     return entry;
+  }
+
+  /** False for a login token whose auth mount is no longer enabled. */
+  private issuerLive(entry: TokenEntry): boolean {
+    const accessor = entry.login?.mountAccessor;
+    return accessor === undefined || this.isIssuerLive === undefined || this.isIssuerLive(accessor);
   }
 
   private usable(entry: TokenEntry, inFlight: boolean): boolean {

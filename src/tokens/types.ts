@@ -77,6 +77,20 @@ export interface LoginRecord {
   readonly maxTtl: number;
 }
 
+/**
+ * What the auth method that issued a login token says to its renewal, from its role's settings
+ * as they are now (a user's `token_ttl` changed since the login applies to the next renewal).
+ * Seconds.
+ */
+export interface LoginRenewalTerms {
+  /** The max TTL now in force, counted from the token's creation; 0 for the system's. */
+  readonly maxTtl: number;
+  /** What a renewal that asks for no increment grants; 0 for the default TTL. */
+  readonly ttl: number;
+  /** The period now in force: the token renews to it, with no max but its explicit one. */
+  readonly period: number;
+}
+
 /** What an auth method's login asks the token store for: an orphan token, no parent. */
 export interface LoginTokenParams {
   /** The login request's path (`auth/userpass/login/alice`). */
@@ -190,10 +204,21 @@ export interface TokenStoreOptions {
   readonly onRevoke?: (entries: readonly TokenEntry[]) => Promise<void>;
   /**
    * Called before a login token ({@link TokenEntry.login}) is renewed: the core asks the auth
-   * method that issued it. Resolves to the max TTL in seconds now in force (0: no cap of its
-   * own); rejecting refuses the renewal with that error.
+   * method that issued it, which answers with its role's TTL settings now in force; rejecting
+   * refuses the renewal with that error. Absent: the settings recorded at login apply.
    */
-  readonly onRenewLogin?: (entry: TokenEntry, connection: ConnectionInfo) => Promise<number>;
+  readonly onRenewLogin?: (
+    entry: TokenEntry,
+    connection: ConnectionInfo,
+  ) => Promise<LoginRenewalTerms>;
+  /**
+   * Whether the auth mount with this accessor is still enabled. A login token
+   * ({@link TokenEntry.login}) is live only while the mount that issued it is: disabling a method
+   * revokes its service tokens through their leases, but a batch token has no lease, so this
+   * check at each lookup is what ends it. The accessor of a method enabled again at the same path
+   * is a new one, so its old tokens stay dead. Absent: every issuer counts as enabled.
+   */
+  readonly isIssuerLive?: (mountAccessor: string) => boolean;
   /** Seconds; the system maximum TTL, 768h unless given. */
   readonly maxTtlSeconds?: number;
   /** Seconds; the TTL of a token that asks for none, the system maximum unless given. */

@@ -36,7 +36,7 @@ import type { Storage } from '../logical/storage.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { createTokenBackend } from '../tokens/backend.js';
 import { TokenStore } from '../tokens/token-store.js';
-import type { TokenEntry } from '../tokens/types.js';
+import type { LoginRenewalTerms, TokenEntry } from '../tokens/types.js';
 import type { Logger } from '../util/logger.js';
 import { loadOrCreateIdentity, type ClusterIdentity } from './cluster-identity.js';
 import {
@@ -63,6 +63,8 @@ export interface ActiveServices {
   readonly audit: AuditManager;
   /** Wraps responses into the cubbyholes of wrapping tokens, and unwraps them (wrapping.ts). */
   readonly wrapping: ResponseWrapper;
+  /** The enabled auth methods the token store asks about login tokens; tables replace them. */
+  readonly issuers: AuthIssuers;
 }
 
 export interface ActiveTables {
@@ -94,7 +96,28 @@ export interface ActiveStateDeps {
   /** The router in force when a lease is revoked (it may have been reloaded since). */
   readonly currentRouter: () => Router | null;
   /** Asks the auth method that issued a login token about its renewal (core.ts). */
-  readonly renewLogin: (entry: TokenEntry, connection: ConnectionInfo) => Promise<number>;
+  readonly renewLogin: (
+    entry: TokenEntry,
+    connection: ConnectionInfo,
+  ) => Promise<LoginRenewalTerms>;
+}
+
+/**
+ * The accessors of the enabled auth methods, as the last {@link loadTables} found them. The
+ * token store lives for a whole unseal while the tables are reloaded, so it asks this whether
+ * the mount that issued a login token is still enabled: the one place that rule is kept.
+ */
+export class AuthIssuers {
+  private accessors: ReadonlySet<string> = new Set();
+
+  /** Whether the auth mount with `accessor` is enabled. */
+  has(accessor: string): boolean {
+    return this.accessors.has(accessor);
+  }
+
+  replace(entries: readonly MountEntry[]): void {
+    this.accessors = new Set(entries.map((entry) => entry.accessor));
+  }
 }
 
 /** Where an auth method's data lives behind the barrier. */
@@ -118,6 +141,7 @@ export async function openServices(deps: ActiveStateDeps): Promise<ActiveService
   const cubbyhole = deps.storage(CUBBYHOLE_STORAGE_PREFIX);
 
   let tokens: TokenStore | null = null;
+  const issuers = new AuthIssuers();
   const leases = new ExpirationManager({
     storage: deps.storage('sys/expire/'),
     now: deps.now,
@@ -141,6 +165,7 @@ export async function openServices(deps: ActiveStateDeps): Promise<ActiveService
       }
     },
     onRenewLogin: deps.renewLogin,
+    isIssuerLive: (accessor) => issuers.has(accessor),
   });
   const policies = await PolicyStore.open(deps.storage('sys/policy/'), { logger: deps.log });
   const audit = new AuditManager({
@@ -150,10 +175,13 @@ export async function openServices(deps: ActiveStateDeps): Promise<ActiveService
     now: Date.now,
   });
   const wrapping = new ResponseWrapper({ tokens, cubbyhole, now: deps.now, log: deps.log });
-  return { identity, tokens, policies, leases, audit, wrapping };
+  return { identity, tokens, policies, leases, audit, wrapping, issuers };
 }
 
-/** Loads the tables; reopens the audit devices when their table differs from `previous`. */
+/**
+ * Loads the tables; reopens the audit devices when their table differs from `previous`, and
+ * tells the token store's {@link AuthIssuers} which auth methods are enabled now.
+ */
 export async function loadTables(
   deps: ActiveStateDeps,
   services: ActiveServices,
@@ -188,6 +216,7 @@ export async function loadTables(
         : await build(deps, deps.authMethods, entry, authStoragePrefix(entry));
     if (backend !== null) mounted.push({ entry, backend });
   }
+  services.issuers.replace(authTable.entries);
   return {
     router: new Router(mounted),
     mounts: [...mountTable.entries, cubbyholeEntry],

@@ -2,11 +2,14 @@
  * The core: it wires physical storage → barrier → seal, holds what exists only while unsealed
  * (token store, mount table, router), and runs every request through one pipeline:
  *
- *   path check → sealed check → token check → route by longest mount prefix → handler
+ *   path check → sealed check → configured audit check → token check → route by longest mount
+ *   prefix → handler
  *
  * A few `sys/` paths skip steps (special-paths.ts): the seal and status endpoints work while
  * sealed and without a token, and the raft bootstrap endpoints need no token. A missing, unknown
- * or expired token is one and the same 403, decided by one code path.
+ * or expired token is one and the same 403, decided by one code path. The configured audit check
+ * refuses every audited request while an audit device from the server configuration is not
+ * enabled on this node (vault-api.md §7, "Fail closed").
  *
  * The core runs on any {@link PhysicalStore} and reaches the cluster only through
  * {@link ClusterControl}. It does not forward requests itself: {@link Core.forwardingDecision}
@@ -58,11 +61,14 @@ import {
 } from './active-state.js';
 import { LoginLockout, type LockoutPolicy } from './lockout.js';
 import { runPipeline } from './pipeline.js';
+import { isAuditedPath } from '../audit/audited-paths.js';
+import { AuditFailedError } from '../audit/errors.js';
+import type { AuditManager } from '../audit/manager.js';
 import type { AuditEnableConfig, AuditTableEntry } from '../audit/types.js';
 import type { ExpirationManager } from '../leases/expiration-manager.js';
 import type { Acl } from '../policy/acl.js';
 import type { PolicyStore } from '../policy/policy-store.js';
-import type { TokenEntry } from '../tokens/types.js';
+import type { LoginRenewalTerms, TokenEntry } from '../tokens/types.js';
 import type { AuthBackend } from '../logical/auth-method.js';
 import { pathTraits } from './special-paths.js';
 import { BarrierBackedStorage } from './storage-adapter.js';
@@ -95,9 +101,10 @@ export interface CoreOptions {
   readonly lockout?: LockoutPolicy;
   /**
    * Audit devices the server's configuration asks for (`audit "file" { ... }` blocks). The
-   * leader enables, after each unseal (or once it becomes leader), every one that the audit table
-   * does not hold yet: a `file` device is there when one with the same `file_path` is. They go
-   * at `file/`, else the first free `file-<n>/`.
+   * leader enables, after each unseal and at every clock beacon round, every one that the audit
+   * table does not hold: a `file` device is there when one with the same `file_path` is. They go
+   * at `file/`, else the first free `file-<n>/`. While one of them is not enabled on this node,
+   * it refuses every audited request (see {@link Core.handleRequest}).
    */
   readonly configuredAudit?: readonly AuditEnableConfig[];
   /**
@@ -209,9 +216,13 @@ export class Core {
   private readonly beforeActivate: BeforeActivateHook | undefined;
   private readonly beforeInitialize: (() => Promise<void>) | undefined;
   private readonly configuredAudit: readonly AuditEnableConfig[];
-  /** The epoch whose unsealed state has every configured audit device enabled. */
-  private auditEnsuredEpoch = -1;
+  /** The type of each of {@link configuredAudit} and where it writes (its `file_path`). */
+  private readonly configuredTargets: readonly { type: string; file: string }[];
   private auditEnsuring: Promise<void> | null = null;
+  /** The last failure to enable the configured devices, logged once until it changes. */
+  private auditEnableFailure: string | null = null;
+  /** True while requests are refused for a missing configured device; logged on each change. */
+  private auditRefusing = false;
   private active: ActiveState | null = null;
   private postUnsealRun: Promise<void> | null = null;
   private reloadRun: Promise<ActiveState> | null = null;
@@ -232,6 +243,10 @@ export class Core {
     this.beforeActivate = options.beforeActivate;
     this.beforeInitialize = options.beforeInitialize;
     this.configuredAudit = options.configuredAudit ?? [];
+    this.configuredTargets = this.configuredAudit.map((config) => ({
+      type: config.type,
+      file: configuredFilePath(config),
+    }));
     this.engines = options.engines ?? { [KV_MOUNT_TYPE]: createKvBackend };
     this.authMethods = options.authMethods ?? {};
     this.lockoutPolicy = options.lockout;
@@ -444,33 +459,76 @@ export class Core {
   }
 
   /**
-   * On the leader, once per unseal: enables the configured audit devices the audit table lacks
-   * ({@link CoreOptions.configuredAudit}). Resolves when done; a failure is logged and retried
-   * at the next clock beacon round (or the next call).
+   * On the leader: enables the configured audit devices ({@link CoreOptions.configuredAudit})
+   * that are not enabled, whether they never were (their directory is missing) or an operator
+   * disabled one through `sys/audit`. Runs after each unseal and at every clock beacon round.
+   * Resolves when done; a failure is logged (at error once, until the reason changes) and
+   * retried at the next round or call.
    */
   ensureConfiguredAudit(): Promise<void> {
+    const active = this.active;
+    if (active === null || !this.cluster.isLeader()) return Promise.resolve();
+    if (this.missingConfiguredAudit(active.audit) === null) return Promise.resolve();
+
     const epoch = this.epoch;
-    if (this.configuredAudit.length === 0 || this.auditEnsuredEpoch === epoch) {
-      return Promise.resolve();
-    }
-    if (this.active === null || !this.cluster.isLeader()) return Promise.resolve();
     this.auditEnsuring ??= this.enableConfiguredAudit()
       .then(() => {
-        if (epoch === this.epoch) this.auditEnsuredEpoch = epoch;
+        this.auditEnableFailure = null;
       })
-      .catch((err: unknown) => this.log.error({ err }, 'failed to enable configured audit devices'))
+      .catch((err: unknown) => {
+        if (epoch !== this.epoch) return;
+        const reason = err instanceof Error ? err.message : String(err);
+        if (reason === this.auditEnableFailure) {
+          this.log.debug({ err }, 'still failing to enable configured audit devices');
+          return;
+        }
+        this.auditEnableFailure = reason;
+        this.log.error({ err }, 'failed to enable configured audit devices');
+      })
       .finally(() => {
         this.auditEnsuring = null;
       });
     return this.auditEnsuring;
   }
 
+  /**
+   * Refuses an audited request with `AuditFailedError` (500) while a configured audit device is
+   * not enabled on this node: the operator asked for an audit log, so nothing is served without
+   * it. The endpoints Vault never audits (seal status, unseal, health...) stay open, so a node
+   * whose device cannot be enabled still reports its state. This runs for every request: one set
+   * lookup per configured device, no storage read.
+   */
+  private assertConfiguredAudit(audit: AuditManager, path: string): void {
+    if (this.configuredTargets.length === 0) return;
+    const missing = this.missingConfiguredAudit(audit);
+    if (missing === null) {
+      if (this.auditRefusing) {
+        this.auditRefusing = false;
+        this.log.info({}, 'configured audit devices are enabled; serving requests again');
+      }
+      return;
+    }
+    if (!this.auditRefusing) {
+      this.auditRefusing = true;
+      this.log.error({ missing }, 'configured audit devices are not enabled; refusing requests');
+    }
+    if (isAuditedPath(path)) throw new AuditFailedError('request', { missing });
+  }
+
+  /** The `file_path` of each configured device `audit` has not enabled, or null for none. */
+  private missingConfiguredAudit(audit: AuditManager): string[] | null {
+    const enabled = ({ type, file }: { type: string; file: string }): boolean =>
+      audit.hasDevice(type, file);
+    if (this.configuredTargets.every(enabled)) return null;
+    return this.configuredTargets.filter((target) => !enabled(target)).map(({ file }) => file);
+  }
+
   private async enableConfiguredAudit(): Promise<void> {
     for (const config of this.configuredAudit) {
       const devices = this.auditDevices();
-      const filePath = config.options?.file_path;
+      const filePath = configuredFilePath(config);
       const present = devices.some(
-        (device) => device.type === config.type && device.options.file_path === filePath,
+        (device) => device.type === config.type && configuredFilePath(device) === filePath,
       );
       if (present) continue;
       const taken = new Set(devices.map((device) => device.path));
@@ -488,26 +546,46 @@ export class Core {
   }
 
   /**
-   * What a login token's auth method says to its renewal: the method's max TTL now, after the
-   * method re-checked the login (renewLogin), or a rejection that refuses the renewal.
+   * What a login token's auth method says to its renewal, after it re-checked the login
+   * (renewLogin): its role's TTL settings as they are now, with the mount's default TTL for a
+   * role that sets none and the mount's max TTL as a cap, as at login. A rejection refuses the
+   * renewal. A method that cannot re-check a login leaves the terms of the login in force.
    */
-  private async renewLogin(entry: TokenEntry, connection: ConnectionInfo): Promise<number> {
+  private async renewLogin(
+    entry: TokenEntry,
+    connection: ConnectionInfo,
+  ): Promise<LoginRenewalTerms> {
     const login = entry.login;
-    if (login === undefined) return 0;
+    const kept = { maxTtl: login?.maxTtl ?? 0, ttl: entry.creationTtl, period: entry.period };
+    if (login === undefined) return kept;
     const active = this.requireActive();
     const mount = active.authMounts.find((m) => m.accessor === login.mountAccessor);
-    if (mount === undefined) throw new InvalidRequestError('the auth method that issued this token is gone');
+    if (mount === undefined) {
+      throw new InvalidRequestError('the auth method that issued this token is gone');
+    }
     const backend = active.router.match(mount.path)?.backend as Partial<AuthBackend> | undefined;
-    let maxTtl = login.maxTtl;
+    let terms: LoginRenewalTerms = kept;
     if (backend?.renewLogin !== undefined) {
       const fields = await backend.renewLogin(
-        { alias: login.alias, metadata: entry.meta ?? {}, internal: login.internal, policies: entry.policies },
+        {
+          alias: login.alias,
+          metadata: entry.meta ?? {},
+          internal: login.internal,
+          policies: entry.policies,
+        },
         connection,
       );
-      if (fields.maxTtl > 0) maxTtl = maxTtl > 0 ? Math.min(maxTtl, fields.maxTtl) : fields.maxTtl;
+      terms = {
+        maxTtl: fields.maxTtl,
+        ttl: fields.ttl > 0 ? fields.ttl : mount.config.defaultLeaseTtl,
+        period: fields.period,
+      };
     }
     const mountMax = mount.config.maxLeaseTtl;
-    return mountMax > 0 && (maxTtl === 0 || mountMax < maxTtl) ? mountMax : maxTtl;
+    if (mountMax > 0 && (terms.maxTtl === 0 || mountMax < terms.maxTtl)) {
+      terms = { ...terms, maxTtl: mountMax };
+    }
+    return terms;
   }
 
   /** The cluster's name and id, or null while sealed. */
@@ -662,9 +740,10 @@ export class Core {
 
   /**
    * Runs `request` through the pipeline. Resolves to the handler's response (null: nothing to
-   * say). Rejects with `VaultSealedError` (503) while sealed, `PermissionDeniedError` (403) for
-   * a missing, unknown or expired token, `UnsupportedPathError` (404) when no mount serves the
-   * path, and whatever the handler throws.
+   * say). Rejects with `VaultSealedError` (503) while sealed, `AuditFailedError` (500) for an
+   * audited path while a configured audit device is not enabled on this node,
+   * `PermissionDeniedError` (403) for a missing, unknown or expired token, `UnsupportedPathError`
+   * (404) when no mount serves the path, and whatever the handler throws.
    *
    * The request has one linearization point: its first storage read takes a read barrier (a
    * read index started after the request arrived) and all its reads are then served from this
@@ -683,6 +762,7 @@ export class Core {
     if (traits.worksSealed) return this.handleSystem(request);
 
     const active = await this.currentState();
+    this.assertConfiguredAudit(active.audit, request.path);
     this.limiter.check(request.path, request.connection.remoteAddress);
     return runPipeline(
       { ...active, lockout: this.lockoutFor() },
@@ -910,6 +990,11 @@ export class Core {
     if (this.active === null) throw new VaultSealedError();
     return this.active;
   }
+}
+
+/** Where a file audit device writes: its `file_path` option, or `path`, which Vault takes too. */
+function configuredFilePath(config: Pick<AuditEnableConfig, 'options'>): string {
+  return config.options?.file_path ?? config.options?.path ?? '';
 }
 
 function assertJoinNodeId(nodeId: string): void {

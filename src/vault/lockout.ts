@@ -10,8 +10,17 @@
  */
 import { createHash } from 'node:crypto';
 
-import { RateLimitedError } from '../logical/errors.js';
-import { decodeJson, encodeJson, type Storage } from '../logical/storage.js';
+import {
+  ConflictError,
+  RateLimitedError,
+  StorageConditionFailedError,
+} from '../logical/errors.js';
+import {
+  decodeJson,
+  encodeJson,
+  type Storage,
+  type StorageCondition,
+} from '../logical/storage.js';
 
 export interface LockoutPolicy {
   /** Failed logins that lock an alias; 5 by default. */
@@ -21,6 +30,12 @@ export interface LockoutPolicy {
   /** How long a locked alias stays locked, ms; 15 minutes by default. */
   readonly durationMs: number;
 }
+
+/**
+ * How often {@link LoginLockout.failed} retries its compare-and-set: each round of concurrent
+ * failures has one winner, so this many concurrent failures of one alias are all counted.
+ */
+const COUNT_ATTEMPTS = 16;
 
 export const DEFAULT_LOCKOUT: LockoutPolicy = {
   threshold: 5,
@@ -61,19 +76,39 @@ export class LoginLockout {
     }
   }
 
-  /** Counts a failed login; the threshold-th within the window locks the alias. */
+  /**
+   * Counts a failed login; the threshold-th within the window locks the alias. The count is a
+   * compare-and-set on the stored record, so concurrent failures (on the leader, or forwarded
+   * there from several nodes) each add one rather than overwrite each other.
+   *
+   * @throws ConflictError (409) when concurrent failures keep winning the race for the record.
+   */
   async failed(mountAccessor: string, alias: string): Promise<void> {
-    const now = this.now();
-    const record = await this.read(mountAccessor, alias);
-    const fresh = record === null || now - record.windowStart > this.policy.windowMs;
-    const failures = fresh ? 1 : record.failures + 1;
-    const next: LockoutRecord = {
-      alias,
-      failures,
-      windowStart: fresh ? now : record.windowStart,
-      lockedUntil: failures >= this.policy.threshold ? now + this.policy.durationMs : 0,
-    };
-    await this.storage.put(keyOf(mountAccessor, alias), encodeJson(next));
+    const key = keyOf(mountAccessor, alias);
+    for (let attempt = 0; attempt < COUNT_ATTEMPTS; attempt++) {
+      const bytes = await this.storage.get(key);
+      const record = bytes === undefined ? null : decodeJson<LockoutRecord>(bytes);
+      const now = this.now();
+      const fresh = record === null || now - record.windowStart > this.policy.windowMs;
+      const failures = fresh ? 1 : record.failures + 1;
+      const next: LockoutRecord = {
+        alias,
+        failures,
+        windowStart: fresh ? now : record.windowStart,
+        lockedUntil: failures >= this.policy.threshold ? now + this.policy.durationMs : 0,
+      };
+      const condition: StorageCondition =
+        bytes === undefined ? { ifAbsent: true } : { ifValue: bytes };
+      try {
+        await this.storage.batch([{ type: 'put', path: key, value: encodeJson(next), condition }]);
+        return;
+      } catch (err) {
+        if (!(err instanceof StorageConditionFailedError)) throw err;
+      }
+    }
+    throw new ConflictError('failed logins for this user are being counted concurrently; retry', {
+      mountAccessor,
+    });
   }
 
   /** Forgets the failures of `alias` after a successful login (no write when there were none). */

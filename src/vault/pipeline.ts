@@ -153,20 +153,31 @@ export async function runPipeline(
         sudo: entry.sudo,
         tokenHashedId: entry.tokenHashedId,
       });
+      // The alias the login resolved, which the request may not have named (AppRole's role_id).
+      const loggedIn = login === null ? null : (response?.login?.alias ?? login.alias);
       response = await finish(state, { request, target, caller, response });
       response = await wrapIfAsked(state, request, response);
-      if (login?.alias != null) await state.lockout.succeeded(login.mount.accessor, login.alias);
+      if (login !== null && loggedIn !== null) {
+        await state.lockout.succeeded(login.mount.accessor, loggedIn);
+      }
     } catch (err) {
+      let thrown = err;
       if (login !== null && err instanceof LoginFailedError) {
         const alias = err.alias ?? login.alias;
-        if (alias !== null) await state.lockout.failed(login.mount.accessor, alias);
+        // A failure that could not be counted is answered with why, never passed over silently.
+        if (alias !== null) {
+          thrown = await state.lockout.failed(login.mount.accessor, alias).then(
+            () => err,
+            (countErr: unknown) => countErr,
+          );
+        }
       }
-      if (audited && !(err instanceof ForwardRequiredError)) {
+      if (audited && !(thrown instanceof ForwardRequiredError)) {
         await state.audit
-          .logResponse({ ...auditEntry, error: errorText(err) })
+          .logResponse({ ...auditEntry, error: errorText(thrown) })
           .catch((auditErr: unknown) => deps.log.error({ err: auditErr }, 'audit of an error failed'));
       }
-      throw err;
+      throw thrown;
     }
     if (audited) {
       await state.audit.logResponse({ ...auditEntry, response: auditResponseInput(response) });
@@ -215,6 +226,8 @@ async function authorize(
   target: Target | null,
 ): Promise<Caller> {
   const entry = await state.tokens.lookup(request.clientToken);
+  // Null as well for a login token whose auth method is no longer enabled (the token store
+  // keeps that rule, for every path that looks a token up).
   if (entry === null) throw new PermissionDeniedError();
   // A token bound to CIDR blocks works only from them, by the address the receiving node saw.
   if (

@@ -171,6 +171,28 @@ describe('AuditManager', () => {
     assert.equal((await readLines(path.join(sub, 'a.log'))).length, 1);
   });
 
+  it('knows which device writes where, through enable, disable, load and close', async () => {
+    const h = harness();
+    const manager = h.make();
+    assert.equal(manager.hasDevice('file', file), false);
+    await manager.enable('file', { type: 'file', options: { file_path: file } });
+    await manager.enable('out', { type: 'file', options: { path: 'stdout' } });
+    assert.equal(manager.hasDevice('file', file), true);
+    assert.equal(manager.hasDevice('file', 'stdout'), true);
+    assert.equal(manager.hasDevice('syslog', file), false);
+    assert.equal(manager.hasDevice('file', `${file}.other`), false);
+
+    await manager.disable('out');
+    assert.equal(manager.hasDevice('file', 'stdout'), false);
+    await manager.close();
+    assert.equal(manager.hasDevice('file', file), false);
+
+    const restarted = h.make();
+    await restarted.load();
+    assert.equal(restarted.hasDevice('file', file), true);
+    await restarted.close();
+  });
+
   it('reopens every device for rotation', async () => {
     const manager = harness().make();
     await manager.enable('file', { type: 'file', options: { file_path: file } });

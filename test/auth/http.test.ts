@@ -126,6 +126,53 @@ describe('userpass and AppRole behind the core', () => {
       const refused = await call('POST', 'sys/auth/more', { token, body: { type: 'userpass' } });
       assert.equal(refused.status, 403);
     });
+
+    it('ends the batch tokens of a disabled method, even once it is enabled again', async () => {
+      const body = { password: 'pw', token_type: 'batch' };
+      const created = await call('POST', 'auth/userpass/users/bea', { token: root, body });
+      assert.equal(created.status, 204, JSON.stringify(created.json));
+      const login = await call('POST', 'auth/userpass/login/bea', { body: { password: 'pw' } });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      const token = login.json.auth.client_token as string;
+      assert.match(token, /^hvb\./u);
+      assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 200);
+
+      assert.equal((await call('DELETE', 'sys/auth/userpass', { token: root })).status, 204);
+      const gone = await call('GET', 'auth/token/lookup-self', { token });
+      assert.equal(gone.status, 403);
+      assert.deepEqual(gone.json.errors, ['permission denied']);
+      assert.equal((await call('POST', 'auth/token/renew-self', { token })).status, 403);
+      // The default policy lets a token read its own cubbyhole: refused as well.
+      assert.equal((await call('GET', 'cubbyhole/x', { token })).status, 403);
+
+      // The same path enabled again is a new mount, with a new accessor.
+      const enable = { type: 'userpass' };
+      const again = await call('POST', 'sys/auth/userpass', { token: root, body: enable });
+      assert.equal(again.status, 204);
+      assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 403);
+      assert.equal((await call('POST', 'auth/token/renew-self', { token })).status, 403);
+    });
+
+    it('ends them as well where another token names them in the body', async () => {
+      const body = { password: 'pw', token_type: 'batch' };
+      const created = await call('POST', 'auth/userpass/users/bea', { token: root, body });
+      assert.equal(created.status, 204, JSON.stringify(created.json));
+      const login = await call('POST', 'auth/userpass/login/bea', { body: { password: 'pw' } });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      const token = login.json.auth.client_token as string;
+      const before = await call('POST', 'auth/token/lookup', { token: root, body: { token } });
+      assert.equal(before.status, 200, JSON.stringify(before.json));
+
+      assert.equal((await call('DELETE', 'sys/auth/userpass', { token: root })).status, 204);
+      const lookup = await call('POST', 'auth/token/lookup', { token: root, body: { token } });
+      assert.equal(lookup.status, 403, JSON.stringify(lookup.json));
+      const renew = await call('POST', 'auth/token/renew', { token: root, body: { token } });
+      assert.equal(renew.status, 400, JSON.stringify(renew.json));
+      assert.deepEqual(renew.json.errors, ['token not found']);
+      // Revoking a batch token is a no-op, dead or alive: it still answers 204.
+      const revoke = await call('POST', 'auth/token/revoke', { token: root, body: { token } });
+      assert.equal(revoke.status, 204, JSON.stringify(revoke.json));
+    });
   });
 
   describe('userpass', () => {
@@ -235,6 +282,74 @@ describe('userpass and AppRole behind the core', () => {
       });
       assert.equal(locked.status, 429);
     });
+
+    it("renews a login token on the user's TTL settings as they are at the renewal", async () => {
+      const user = { token_ttl: '1h', token_explicit_max_ttl: '3h' };
+      const set = await call('POST', 'auth/userpass/users/mitchellh', { token: root, body: user });
+      assert.equal(set.status, 204, JSON.stringify(set.json));
+      const login = await call('POST', 'auth/userpass/login/mitchellh', {
+        body: { password: 'foo' },
+      });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      assert.equal(login.json.auth.lease_duration, 3600);
+      const token = login.json.auth.client_token as string;
+      const renew = (body: object = {}) => call('POST', 'auth/token/renew-self', { token, body });
+
+      // A longer token_ttl applies to the next renewal without an increment.
+      const longer = { token_ttl: '2h' };
+      const changed = await call('POST', 'auth/userpass/users/mitchellh', {
+        token: root,
+        body: longer,
+      });
+      assert.equal(changed.status, 204, JSON.stringify(changed.json));
+      const renewed = await renew();
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.json));
+      assert.equal(renewed.json.auth.lease_duration, 7200);
+      // An increment the client asks for still wins over the user's TTL, as in Vault.
+      assert.equal((await renew({ increment: '10m' })).json.auth.lease_duration, 600);
+
+      // A period set since the login makes the token periodic...
+      const periodic = { token_period: '30m' };
+      const again = await call('POST', 'auth/userpass/users/mitchellh', {
+        token: root,
+        body: periodic,
+      });
+      assert.equal(again.status, 204, JSON.stringify(again.json));
+      const renewedPeriodic = await renew();
+      assert.equal(renewedPeriodic.json.auth.lease_duration, 1800);
+      const self = await call('GET', 'auth/token/lookup-self', { token });
+      assert.equal(self.json.data.period, 1800);
+
+      // ...and the explicit max TTL of the login still caps every renewal.
+      const long = { token_period: 0, token_ttl: '5h' };
+      const third = await call('POST', 'auth/userpass/users/mitchellh', {
+        token: root,
+        body: long,
+      });
+      assert.equal(third.status, 204, JSON.stringify(third.json));
+      const capped = await renew();
+      assert.equal(capped.status, 200, JSON.stringify(capped.json));
+      assert.equal(capped.json.auth.lease_duration, 3 * 3600);
+    });
+
+    it('unlocks the user named in any case, as its logins are counted', async () => {
+      for (let i = 0; i < 5; i++) {
+        const refused = await call('POST', 'auth/userpass/login/mitchellh', {
+          body: { password: 'wrong' },
+        });
+        assert.equal(refused.status, 400);
+      }
+      const listed = await call('GET', 'sys/auth', { token: root });
+      const accessor = (listed.json.data['userpass/'] as { accessor: string }).accessor;
+      const unlock = await call('POST', `sys/locked-users/${accessor}/unlock/MitchellH`, {
+        token: root,
+      });
+      assert.equal(unlock.status, 204, JSON.stringify(unlock.json));
+      const login = await call('POST', 'auth/userpass/login/mitchellh', {
+        body: { password: 'foo' },
+      });
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+    });
   });
 
   describe('AppRole', () => {
@@ -293,6 +408,26 @@ describe('userpass and AppRole behind the core', () => {
       assert.equal(more.status, 204);
       const locked = await login(secret);
       assert.equal(locked.status, 429, JSON.stringify(locked.json));
+    });
+
+    it('forgets earlier failures after a login the node had no hint for', async () => {
+      const secret = await secretId();
+      const login = (secret_id: string) =>
+        call('POST', 'auth/approle/login', {
+          body: { role_id: roleId, secret_id },
+          remote: '10.0.0.5',
+        });
+      for (let i = 0; i < 4; i++) assert.equal((await login(`guess-${i}`)).status, 400);
+      // Rebuilding the backends drops the role_id hint: the core learns the role only from the
+      // login itself, and must clear the role's failures under that name.
+      const body = { type: 'approle' };
+      assert.equal((await call('POST', 'sys/auth/approle2', { token: root, body })).status, 204);
+      const good = await login(secret);
+      assert.equal(good.status, 200, JSON.stringify(good.json));
+      for (let i = 0; i < 4; i++) {
+        assert.equal((await login(`again-${i}`)).status, 400, `failure ${i + 1} after the login`);
+      }
+      assert.equal((await login(secret)).status, 200);
     });
 
     it('does not count logins from outside secret_id_bound_cidrs towards the lockout', async () => {

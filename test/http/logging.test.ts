@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import type { BackendFactory } from '../../src/logical/index.js';
 import { initAndUnsealOverHttp, RecordingLogger, startNode, type Node } from './support.js';
@@ -65,6 +68,48 @@ describe('HTTP request logging', () => {
     const failed = log.records.find((record) => record.message === 'request failed');
     assert.equal(failed?.level, 'error');
     assert.match(log.text(), /internal detail 7f3a/);
+  });
+
+  it('logs a refusal for want of a configured audit device at debug, once at error', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'coffer-http-audit-'));
+    const audited = new RecordingLogger();
+    // The device's directory does not exist, so it cannot be enabled.
+    const file = path.join(dir, 'missing', 'audit.log');
+    const configuredAudit = [{ type: 'file', options: { file_path: file } }];
+    const refusing = startNode(
+      { logger: audited, clockBeaconMs: 0, configuredAudit },
+      { logger: audited },
+    );
+    try {
+      const { rootToken } = await initAndUnsealOverHttp(refusing.app);
+      await refusing.core.ensureConfiguredAudit();
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const response = await refusing.app.inject({
+          method: 'GET',
+          url: '/v1/sys/mounts',
+          headers: { 'x-vault-token': rootToken },
+        });
+        assert.equal(response.statusCode, 500, response.body);
+      }
+
+      const served = audited.records.filter((record) => record.message === 'request not served');
+      assert.deepEqual(served, [], audited.text());
+      const refused = audited.records.filter(
+        (record) => (record.fields as { code?: string }).code === 'audit_failed',
+      );
+      assert.equal(refused.length, 3, audited.text());
+      for (const record of refused) assert.equal(record.level, 'debug', JSON.stringify(record));
+      const errors = audited.records.filter((record) => record.level === 'error');
+      assert.equal(
+        errors.filter((record) => record.message.includes('refusing requests')).length,
+        1,
+        audited.text(),
+      );
+    } finally {
+      refusing.core.sealNode();
+      await refusing.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('logs refused requests below error', async () => {

@@ -327,6 +327,20 @@ describe('parseServerConfig', () => {
     const config = await parseServerConfig(FILE, text);
     assert.deepEqual(config.audit, [{ type: 'file', filePath: 'stdout', mode: 0o600 }]);
   });
+
+  it('accepts every audit mode without an executable bit, 0000 included', async () => {
+    const modes: [string, number][] = [
+      ['0000', 0],
+      ['600', 0o600],
+      ['0644', 0o644],
+      ['0666', 0o666],
+    ];
+    for (const [text, mode] of modes) {
+      const block = lines('audit "file" {', '  file_path = "/a.log"', `  mode = "${text}"`, '}');
+      const config = await parseServerConfig(FILE, minimal(block));
+      assert.equal(config.audit[0]?.mode, mode, text);
+    }
+  });
 });
 
 describe('parseServerConfig errors', () => {
@@ -548,6 +562,24 @@ describe('parseServerConfig errors', () => {
       text: minimal('audit "file" {\n  file_path = "a.log"\n  mode = 600\n}'),
       line: 11,
       reason: /"mode" in audit "file" must be an octal string such as "0600", not the number 600/,
+    },
+    {
+      name: 'rejects an audit mode that makes the file executable',
+      text: minimal('audit "file" {\n  file_path = "a.log"\n  mode = "0755"\n}'),
+      line: 11,
+      reason: /^"mode" in audit "file" may not make the audit file executable, not "0755"$/,
+    },
+    {
+      name: 'rejects an audit mode with only the others\' executable bit',
+      text: minimal('audit "file" {\n  file_path = "a.log"\n  mode = "601"\n}'),
+      line: 11,
+      reason: /may not make the audit file executable, not "601"$/,
+    },
+    {
+      name: 'rejects an audit mode with a setuid digit',
+      text: minimal('audit "file" {\n  file_path = "a.log"\n  mode = "4600"\n}'),
+      line: 11,
+      reason: /must be an octal string such as "0600", not the string "4600"$/,
     },
     {
       name: 'rejects an unsupported audit device type',

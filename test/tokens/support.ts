@@ -16,6 +16,7 @@ import {
   type CreatedToken,
   type CreateTokenParams,
   type TokenEntry,
+  type TokenStoreOptions,
 } from '../../src/tokens/index.js';
 
 export const T0 = Date.parse('2024-01-01T00:00:00.000Z');
@@ -63,7 +64,10 @@ export interface TokenHarness {
 }
 
 export async function tokenHarness(
-  options: { maxTtlSeconds?: number; defaultTtlSeconds?: number } = {},
+  options: Pick<
+    TokenStoreOptions,
+    'maxTtlSeconds' | 'defaultTtlSeconds' | 'isIssuerLive' | 'onRenewLogin'
+  > = {},
 ): Promise<TokenHarness> {
   const storage = new InmemStorage();
   const clock = { now: T0 };

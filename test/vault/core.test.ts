@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
+import { AuditFailedError, type AuditEnableConfig } from '../../src/audit/index.js';
 import { BarrierAlreadyInitializedError, SealedError } from '../../src/barrier/index.js';
 import {
   InvalidRequestError,
@@ -8,6 +12,8 @@ import {
   VaultSealedError,
 } from '../../src/logical/index.js';
 import { InitOptionsError, REPORTED_VERSION } from '../../src/vault/index.js';
+import { RecordingLogger } from '../http/support.js';
+import { FakeCluster } from './fake-cluster.js';
 import { coreHarness, initAndUnseal, type CoreHarness } from './support.js';
 
 describe('Core', () => {
@@ -169,6 +175,137 @@ describe('Core', () => {
         pending,
         (err: unknown) => err instanceof SealedError || err instanceof VaultSealedError,
       );
+    });
+  });
+
+  describe('configured audit devices', () => {
+    const REFUSING = 'configured audit devices are not enabled; refusing requests';
+    const SERVING = 'configured audit devices are enabled; serving requests again';
+    let dir: string;
+    /** Every core a test starts, sealed afterwards so that its audit files are closed. */
+    let started: CoreHarness[];
+
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'coffer-core-audit-'));
+      started = [];
+    });
+
+    afterEach(() => {
+      for (const { core } of started) core.sealNode();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A core for this test, with `configuredAudit` and no clock beacon rounds. */
+    function startCore(options: Parameters<typeof coreHarness>[0]): CoreHarness {
+      const harness = coreHarness({ clockBeaconMs: 0, ...options });
+      started.push(harness);
+      return harness;
+    }
+
+    function configured(file: string): AuditEnableConfig[] {
+      return [{ type: 'file', options: { file_path: file, mode: '0600' } }];
+    }
+
+    function refusedFor(file: string): (err: unknown) => boolean {
+      return (err) =>
+        err instanceof AuditFailedError &&
+        err.httpStatus === 500 &&
+        JSON.stringify(err.fields.missing) === JSON.stringify([file]);
+    }
+
+    it('refuses audited requests while a configured device cannot be enabled', async () => {
+      // A secret written before the configuration asked for a device.
+      const { keys, rootToken } = await initAndUnseal(h.core);
+      const data = { data: { password: 'hunter2' } };
+      await h.call('update', 'secret/data/app', { token: rootToken, data });
+      h.core.sealNode();
+
+      const logger = new RecordingLogger();
+      const file = path.join(dir, 'missing', 'audit.log');
+      const node = startCore({ physical: h.physical, configuredAudit: configured(file), logger });
+      for (const key of keys.slice(0, 3)) await node.core.unseal(key);
+      await node.core.ensureConfiguredAudit();
+      await node.core.ensureConfiguredAudit();
+
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const read = node.call('read', 'secret/data/app', { token: rootToken });
+        await assert.rejects(read, refusedFor(file));
+      }
+      await assert.rejects(node.call('read', 'sys/audit', { token: rootToken }), refusedFor(file));
+      // The endpoints Vault never audits still answer, so the node's state can be seen.
+      const status = await node.call('read', 'sys/seal-status');
+      assert.equal((status?.raw?.body as { sealed: boolean }).sealed, false);
+      assert.ok(await node.call('read', 'sys/health'));
+
+      const errors = logger.records.filter((record) => record.level === 'error');
+      assert.deepEqual(
+        errors.map((record) => record.message),
+        ['failed to enable configured audit devices', REFUSING],
+        logger.text(),
+      );
+      assert.deepEqual(errors[1]?.fields, { missing: [file] });
+
+      mkdirSync(path.dirname(file));
+      await node.core.ensureConfiguredAudit();
+      const read = await node.call('read', 'secret/data/app', { token: rootToken });
+      assert.deepEqual((read?.data as { data: unknown }).data, data.data);
+      const lines = readFileSync(file, 'utf8');
+      assert.match(lines, /"secret\/data\/app"/);
+      assert.equal(lines.includes('hunter2'), false);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const serving = logger.records.filter((record) => record.message === SERVING);
+      assert.equal(serving.length, 1);
+      assert.equal(serving[0]?.level, 'info');
+      assert.equal(logger.records.filter((record) => record.message === REFUSING).length, 1);
+    });
+
+    it('enables again at the next round a configured device disabled through the API', async () => {
+      const file = path.join(dir, 'audit.log');
+      const node = startCore({ configuredAudit: configured(file) });
+      const { rootToken } = await initAndUnseal(node.core);
+      await node.core.ensureConfiguredAudit();
+      assert.equal(await node.call('delete', 'sys/audit/file', { token: rootToken }), null);
+
+      const read = node.call('read', 'secret/config', { token: rootToken });
+      await assert.rejects(read, refusedFor(file));
+      await node.core.ensureConfiguredAudit();
+      const listed = await node.call('read', 'sys/audit', { token: rootToken });
+      assert.deepEqual(Object.keys(listed?.data ?? {}), ['file/']);
+      assert.ok(await node.call('read', 'secret/config', { token: rootToken }));
+    });
+
+    it('refuses on a follower until the leader has enabled the device', async () => {
+      const file = path.join(dir, 'missing', 'audit.log');
+      const leader = startCore({ configuredAudit: configured(file) });
+      const { keys, rootToken } = await initAndUnseal(leader.core);
+      await leader.core.ensureConfiguredAudit();
+
+      const cluster = new FakeCluster();
+      cluster.leading = false;
+      const follower = startCore({
+        physical: leader.physical,
+        cluster,
+        configuredAudit: configured(file),
+      });
+      for (const key of keys.slice(0, 3)) await follower.core.unseal(key);
+      mkdirSync(path.dirname(file));
+      // A follower never enables devices itself: the table is the leader's to write.
+      await follower.core.ensureConfiguredAudit();
+      const early = follower.call('read', 'secret/config', { token: rootToken });
+      await assert.rejects(early, refusedFor(file));
+
+      await leader.core.ensureConfiguredAudit();
+      assert.ok(await follower.call('read', 'secret/config', { token: rootToken }));
+    });
+
+    it('serves the unaudited sys/seal while refusing, so a node can still be sealed', async () => {
+      const file = path.join(dir, 'missing', 'audit.log');
+      const node = startCore({ configuredAudit: configured(file) });
+      const { rootToken } = await initAndUnseal(node.core);
+      const read = node.call('read', 'secret/config', { token: rootToken });
+      await assert.rejects(read, AuditFailedError);
+      assert.equal(await node.call('update', 'sys/seal', { token: rootToken }), null);
+      assert.equal(node.core.sealed, true);
     });
   });
 });

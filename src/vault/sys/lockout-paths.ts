@@ -4,10 +4,24 @@
  */
 import type { FieldData, PathDefinition } from '../../logical/index.js';
 import type { LoginLockout } from '../lockout.js';
+import type { MountEntry } from '../mount-table.js';
 
 export interface LockoutPathsHost {
   lockoutFor(): LoginLockout;
+  /** The enabled auth methods, to read an alias the way its method does. */
+  authMounts(): MountEntry[];
 }
+
+/**
+ * How each built-in auth method canonicalises the alias its logins are counted under: user
+ * names (userpass), role names (AppRole) and certificate role names (cert) are all kept lower
+ * case, cert role names trimmed too. An unknown type's aliases are taken as written.
+ */
+const CANONICAL_ALIAS: Readonly<Record<string, (alias: string) => string>> = {
+  userpass: (alias) => alias.toLowerCase(),
+  approle: (alias) => alias.toLowerCase(),
+  cert: (alias) => alias.trim().toLowerCase(),
+};
 
 export function lockoutPaths(host: LockoutPathsHost): PathDefinition[] {
   const list = async () => {
@@ -33,8 +47,13 @@ export function lockoutPaths(host: LockoutPathsHost): PathDefinition[] {
     };
   };
 
+  // `unlock/Carol` lifts the lockout that `login/Carol` and `login/carol` both counted towards.
   const unlock = async (_request: unknown, fields: FieldData) => {
-    await host.lockoutFor().unlock(fields.string('mount_accessor'), fields.string('alias'));
+    const accessor = fields.string('mount_accessor');
+    const alias = fields.string('alias');
+    const type = host.authMounts().find((mount) => mount.accessor === accessor)?.type;
+    const canonical = (type === undefined ? undefined : CANONICAL_ALIAS[type])?.(alias) ?? alias;
+    await host.lockoutFor().unlock(accessor, canonical);
     return null;
   };
 
