@@ -25,7 +25,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 
 import { InvalidRequestError, NoActiveNodeError, NotFoundError } from '../logical/errors.js';
 import type { Request } from '../logical/request.js';
-import { silentLogger, type Logger } from '../util/logger.js';
+import { debugEnabled, silentLogger, type Logger } from '../util/logger.js';
 import type { ForwardedRequest, ForwardedResponse } from '../vault/cluster.js';
 import type { Core } from '../vault/core.js';
 import { ForwardRequiredError } from '../vault/errors.js';
@@ -130,6 +130,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.addHook('onRequest', async (request) => {
+    // The header copy is only worth making for a line that will be written.
+    if (!debugEnabled(log)) return;
     log.debug(
       {
         reqId: request.id,
