@@ -118,6 +118,10 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   /** The last index whose command reached the state machine, or a restored snapshot's index. */
   private commandIndex = 0;
   private snapshotIndex = 0;
+  /** The state machine snapshot being read out, while the loop goes on applying. */
+  private capturing: Promise<void> | null = null;
+  /** A state machine snapshot read out and waiting for the loop to compact the log behind it. */
+  private captured: { index: number; envelope: SnapshotEnvelope } | null = null;
   private role: Role = 'follower';
   /** Term and vote as last written to storage: what a crash would bring back. */
   private durableVote: { term: number; vote: NodeId | null } = { term: 0, vote: null };
@@ -389,7 +393,8 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     try {
       while (!this.stopRequested && this.removal === null) {
         const core = this.raft!;
-        if (this.inputs.length === 0 && this.pendingTicks === 0 && !core.hasReady()) {
+        const idle = this.inputs.length === 0 && this.pendingTicks === 0 && !core.hasReady();
+        if (idle && this.captured === null) {
           burst = 0;
           await new Promise<void>((resolve) => (this.wake = resolve));
           continue;
@@ -527,12 +532,46 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     this.emit('snapshot-restored', index);
   }
 
-  /** Compacts the log behind a snapshot once enough was applied since the last one. */
+  /**
+   * Compacts the log behind a snapshot once enough was applied since the last one, in two steps
+   * so that the loop never waits for the state machine to be read out (a large one takes a good
+   * part of a second, long enough to miss heartbeats): here the state machine captures its
+   * state as of the last applied entry, and the loop goes on while the capture is read out; at a
+   * later turn, once it is, the log is compacted behind it. A snapshot restored from the leader
+   * meanwhile makes the capture moot.
+   */
   private async maybeSnapshot(core: Raft): Promise<void> {
+    const captured = this.captured;
+    if (captured !== null) {
+      this.captured = null;
+      if (captured.index > this.snapshotIndex) await this.compactBehind(core, captured);
+      return;
+    }
+    if (this.capturing !== null) return;
     if (this.applied - this.snapshotIndex < this.opts.snapshotThreshold) return;
     const index = this.applied;
-    const data = await this.opts.stateMachine.snapshot();
-    const envelope = encodeEnvelope(this.directory.envelope(data, this.commandIndex));
+    const base = this.directory.envelope(new Uint8Array(0), this.commandIndex);
+    // Nothing is being applied now, and snapshot() captures before its first await (types.ts).
+    this.capturing = this.opts.stateMachine
+      .snapshot()
+      .then(
+        (data) => {
+          this.captured = { index, envelope: { ...base, data } };
+          this.notify();
+        },
+        (err: unknown) => this.log.warn({ err, index }, 'state machine snapshot failed'),
+      )
+      .finally(() => {
+        this.capturing = null;
+      });
+  }
+
+  private async compactBehind(
+    core: Raft,
+    captured: { index: number; envelope: SnapshotEnvelope },
+  ): Promise<void> {
+    const { index } = captured;
+    const envelope = encodeEnvelope(captured.envelope);
     const snapshot = core.createSnapshot(index, envelope, this.opts.keepEntries);
     await this.opts.storage.compact(snapshot);
     this.snapshotIndex = index;
@@ -772,6 +811,8 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     for (const waiter of [...this.outstanding]) waiter.reject(error);
     this.transfers.clear();
 
+    // The state machine's owner may close it once the node has stopped: not under a capture.
+    await this.capturing;
     const { transport, storage } = this.opts;
     await transport.stop().catch((err: unknown) => this.log.warn({ err }, 'transport stop failed'));
     await storage.close().catch((err: unknown) => this.log.warn({ err }, 'storage close failed'));

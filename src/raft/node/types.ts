@@ -39,7 +39,9 @@ export interface StateMachineSnapshotMeta {
  *   leader's empty entries and membership entries are counted applied without reaching it.
  *   A command the application cannot use must become a result, not a throw: a throw is fatal
  *   (the node stops), since skipping an entry would make the replicas diverge.
- * - `snapshot` captures the state as of the last command applied, and should be quick.
+ * - `snapshot` captures the state as of the last command applied, synchronously, before its
+ *   first await: the node goes on applying commands while the promise is pending, and none of
+ *   them may show in what it resolves to (a LevelDB snapshot, or a copy made at the call).
  * - `restore` discards all prior state and replaces it with a snapshot's.
  * - `appliedIndex`, if present, makes the machine durable: it returns the index of the last
  *   command (or restored snapshot) whose effects survive a crash, written atomically with them.

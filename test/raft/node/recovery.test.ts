@@ -87,6 +87,39 @@ describe('RaftNode recovery', () => {
     );
   });
 
+  it('goes on committing while its state machine is read out for a snapshot', async () => {
+    cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0, proposalTimeoutMs: 1_000 });
+    await cluster.bootstrap(['a', 'b', 'c']);
+    const leader = await cluster.leader();
+    let release = (): void => undefined;
+    leader.machine.snapshotGate = new Promise<void>((resolve) => (release = resolve));
+    const taken: number[] = [];
+    leader.node.on('snapshot-taken', (index: number) => taken.push(index));
+
+    try {
+      for (let i = 0; i < 12; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+      // The capture started at the threshold and is held: the loop must not be.
+      for (let i = 12; i < 30; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+      assert.deepEqual(taken, []);
+      assert.equal(leader.node.status().snapshotIndex, 0);
+    } finally {
+      release();
+    }
+    await waitFor('the held snapshot to compact the log', () => taken.length > 0);
+    const index = taken[0]!;
+    assert.ok(index >= 10 && index < leader.node.status().applied, `snapshot at ${index}`);
+
+    // Restarted from that snapshot and the log after it, the leader has every write.
+    await waitFor('the followers to apply everything', () =>
+      cluster.running().every((m) => m.machine.data.size === 30),
+    );
+    await cluster.stopNode(leader.node.id);
+    const restarted = await cluster.restartNode(leader.node.id);
+    assert.equal(restarted.machine.restores, 1);
+    await waitFor('the old leader to replay its log', () => restarted.machine.data.size === 30);
+    for (let i = 0; i < 30; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
+  });
+
   it('restarts from its own snapshot and log after compaction', async () => {
     cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0 });
     await cluster.bootstrap(['a', 'b', 'c']);

@@ -38,8 +38,13 @@ export class KvMachine implements StateMachine<number> {
     });
   }
 
+  /** While set, a snapshot is captured at the call but handed over only once it resolves. */
+  snapshotGate: Promise<void> | null = null;
+
   async snapshot(): Promise<Uint8Array> {
-    return encoder.encode(JSON.stringify([...this.data]));
+    const captured = encoder.encode(JSON.stringify([...this.data]));
+    if (this.snapshotGate !== null) await this.snapshotGate;
+    return captured;
   }
 
   async restore(data: Uint8Array, _meta: StateMachineSnapshotMeta): Promise<void> {
