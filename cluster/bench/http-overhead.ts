@@ -28,7 +28,7 @@
  * Coffer figures of such a run include the profiler's cost), KEEP_TMP=1 to keep the temporary
  * directory with the servers' logs.
  */
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ import { freePorts, requestJson, waitFor } from './support/http-json.js';
 import type { OverheadLoad, OverheadRow, LoadKind, Measured } from './support/overhead-report.js';
 import { LOAD_LABELS, overheadTable } from './support/overhead-report.js';
 import type { ServerProcess } from './support/processes.js';
-import { BenchError, ProcessGroup, tailOf } from './support/processes.js';
+import { BenchError, startBenchRun, tailOf, type ProcessGroup } from './support/processes.js';
 import { cpuTimes } from './support/proc-cpu.js';
 import type { Workload, WrkRun } from './support/wrk.js';
 import { keyName, runWrk, valueOf, workloadEnv, wrkCommandLine } from './support/wrk.js';
@@ -267,28 +267,9 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const group = new ProcessGroup();
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'coffer-http-overhead-'));
+  const run = startBenchRun('coffer-http-overhead-', KEEP_TMP, OVERALL_TIMEOUT_MS);
+  const { group, tmp, cleanup } = run;
   const profileDir = path.join(tmp, 'profiles');
-  let cleaned = false;
-  const cleanup = async (graceMs = 10_000): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
-    await group.stopAll(graceMs);
-    if (KEEP_TMP) console.log(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
-  };
-  let aborting = false;
-  const abort = (why: string, code: number): void => {
-    aborting = true;
-    console.error(`\n${why}: stopping ${group.running().join(', ') || 'nothing'} ...`);
-    void cleanup(3000).finally(() => process.exit(code));
-  };
-  process.once('SIGINT', () => abort('interrupted', 130));
-  process.once('SIGTERM', () => abort('terminated', 143));
-  process.once('exit', () => group.killAllNow());
-  const overall = `still running after ${OVERALL_TIMEOUT_MS / 60_000} minutes`;
-  setTimeout(() => abort(overall, 1), OVERALL_TIMEOUT_MS).unref();
 
   const loads: OverheadLoad[] = LOADS_TO_RUN.flatMap((kind) =>
     CONNECTIONS.map((connections) => ({ kind, connections })),
@@ -311,17 +292,17 @@ async function main(): Promise<number> {
     );
     await warmUp(group, servers);
     for (const [i, load] of loads.entries()) {
-      if (aborting) break;
+      if (run.aborted()) break;
       const results: Partial<Record<System, Measured>> = {};
       for (const server of i % 2 === 0 ? servers : [...servers].reverse()) {
-        if (aborting) break;
+        if (run.aborted()) break;
         results[server.system] = await measure(group, server, load);
       }
       rows.push({ load, peer: results.peer, coffer: results.coffer });
     }
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
-    if (!aborting) {
+    if (!run.aborted()) {
       console.error(`failed: ${failure}`);
       for (const system of ['peer', 'coffer']) {
         const log = path.join(tmp, `${system}.log`);
@@ -331,7 +312,7 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
-  if (aborting) return 1;
+  if (run.aborted()) return 1;
 
   const env = [
     DURATION_S !== 5 ? `DURATION=${DURATION_S}` : '',

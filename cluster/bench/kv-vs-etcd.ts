@@ -24,13 +24,13 @@
  * BENCH_KEYS (default 10000), SYSTEMS (default "etcd,coffer"), KEEP_TMP=1 to keep the
  * temporary directory with configs, data and logs.
  */
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCofferBuilt, populateCoffer, startCofferCluster } from './support/coffer-cluster.js';
 import { populateEtcd, startEtcdCluster } from './support/etcd-cluster.js';
-import { ProcessGroup, tailOf } from './support/processes.js';
+import { startBenchRun, tailOf, type ProcessGroup } from './support/processes.js';
 import type { Load, LoadResults } from './support/report.js';
 import { markdownTable } from './support/report.js';
 import type { Workload, WrkResult, WrkRun } from './support/wrk.js';
@@ -193,27 +193,8 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const group = new ProcessGroup();
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'coffer-vs-etcd-'));
-  let cleaned = false;
-  const cleanup = async (graceMs = 10_000): Promise<void> => {
-    if (cleaned) return;
-    cleaned = true;
-    await group.stopAll(graceMs);
-    if (KEEP_TMP) console.log(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
-  };
-  let aborting = false;
-  const abort = (why: string, code: number): void => {
-    aborting = true;
-    console.error(`\n${why}: stopping ${group.running().join(', ') || 'nothing'} ...`);
-    void cleanup(3000).finally(() => process.exit(code));
-  };
-  process.once('SIGINT', () => abort('interrupted', 130));
-  process.once('SIGTERM', () => abort('terminated', 143));
-  process.once('exit', () => group.killAllNow());
-  const overall = `still running after ${OVERALL_TIMEOUT_MS / 60_000} minutes`;
-  setTimeout(() => abort(overall, 1), OVERALL_TIMEOUT_MS).unref();
+  const run = startBenchRun('coffer-vs-etcd-', KEEP_TMP, OVERALL_TIMEOUT_MS);
+  const { group, tmp, cleanup } = run;
 
   const results: Record<System, Map<string, WrkResult>> = { coffer: new Map(), etcd: new Map() };
   const targets: Target[] = [];
@@ -235,7 +216,7 @@ async function main(): Promise<number> {
         const prepare = system === 'etcd' ? prepareEtcd : prepareCoffer;
         targets.push(await prepare(group, dir));
       } catch (err) {
-        if (aborting) break;
+        if (run.aborted()) break;
         const names = ['1', '2', '3'].map((n) => (system === 'etcd' ? `etcd-${n}` : `node${n}`));
         fail(system, err, names.map((name) => path.join(dir, `${name}.log`)));
       }
@@ -243,11 +224,11 @@ async function main(): Promise<number> {
     let active = [...targets];
     for (const [i, load] of LOADS.entries()) {
       for (const target of i % 2 === 0 ? active : [...active].reverse()) {
-        if (aborting) break;
+        if (run.aborted()) break;
         try {
           results[target.system].set(loadKey(load), await runLoad(group, target, load));
         } catch (err) {
-          if (aborting) break;
+          if (run.aborted()) break;
           fail(target.system, err, target.logs);
           active = active.filter((t) => t !== target);
         }
@@ -256,7 +237,7 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
-  if (aborting) return 1;
+  if (run.aborted()) return 1;
 
   const rows: LoadResults[] = LOADS.map((load) => ({
     load,

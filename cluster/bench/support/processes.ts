@@ -4,7 +4,9 @@
  * SIGTERM, then SIGKILL after a grace period; commands run to completion under a time limit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** A long-running process, its output going to a log file. */
 export interface ServerProcess {
@@ -186,4 +188,43 @@ export function tailOf(file: string, lines = 20): string {
   if (!existsSync(file)) return `(no log at ${file})`;
   const text = readFileSync(file, 'utf8').trimEnd();
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/** What a benchmark run holds: its processes, its temporary directory, and how it ends. */
+export interface BenchRun {
+  readonly group: ProcessGroup;
+  readonly tmp: string;
+  /** True once SIGINT, SIGTERM or the overall time limit stopped the run. */
+  aborted(): boolean;
+  /** Stops every process (SIGTERM, then SIGKILL after `graceMs`) and removes `tmp` unless kept. */
+  cleanup(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a benchmark run: a process group, a temporary directory named after `prefix`, and
+ * handlers that stop every process and exit on SIGINT, SIGTERM or once `timeoutMs` has passed.
+ */
+export function startBenchRun(prefix: string, keepTmp: boolean, timeoutMs: number): BenchRun {
+  const group = new ProcessGroup();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), prefix));
+  let cleaned = false;
+  let aborting = false;
+  const cleanup = async (graceMs = 10_000): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    await group.stopAll(graceMs);
+    if (keepTmp) console.log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  };
+  const abort = (why: string, code: number): void => {
+    aborting = true;
+    console.error(`\n${why}: stopping ${group.running().join(', ') || 'nothing'} ...`);
+    void cleanup(3000).finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => abort('interrupted', 130));
+  process.once('SIGTERM', () => abort('terminated', 143));
+  process.once('exit', () => group.killAllNow());
+  const overall = `still running after ${timeoutMs / 60_000} minutes`;
+  setTimeout(() => abort(overall, 1), timeoutMs).unref();
+  return { group, tmp, aborted: () => aborting, cleanup };
 }
