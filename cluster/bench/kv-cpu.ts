@@ -4,7 +4,9 @@
  * requests, CONNECTIONS at a time over keep-alive connections, goes to the active node; each
  * node's CPU time (user + system, from /proc/<pid>/stat) over the run is divided by the requests
  * completed. On a machine shared with other work, CPU per request is a steadier figure than
- * requests per second, which the script prints too.
+ * requests per second, which the script prints too. The read and write system calls per request
+ * (from /proc/<pid>/io, all threads: LevelDB's compaction writes its tables 4 KiB at a time)
+ * show how well sends and disk writes are batched.
  *
  * Run: `node --import tsx cluster/bench/kv-cpu.ts`. Options through the environment: OPS
  * (requests per load, default 3000), CONNECTIONS (default "16,64"), LOADS (default
@@ -20,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { CofferCluster } from './support/coffer-cluster.js';
 import { ensureCofferBuilt, populateCoffer, startCofferCluster } from './support/coffer-cluster.js';
 import { ProcessGroup } from './support/processes.js';
-import { cpuSeconds } from './support/proc-cpu.js';
+import { cpuSeconds, syscalls } from './support/proc-cpu.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OPS = Number(process.env['OPS'] ?? 3000);
@@ -112,8 +114,10 @@ async function main(): Promise<void> {
     for (const kind of LOADS) {
       for (const concurrency of CONNECTIONS) {
         const before = cluster.nodes.map((n) => cpuSeconds(n.process.pid));
+        const callsBefore = cluster.nodes.map((n) => syscalls(n.process.pid));
         const outcome = await runLoad(cluster, kind, OPS, concurrency);
         const after = cluster.nodes.map((n) => cpuSeconds(n.process.pid));
+        const callsAfter = cluster.nodes.map((n) => syscalls(n.process.pid));
         const row: Record<string, string | number> = {
           load: kind,
           conns: concurrency,
@@ -123,6 +127,12 @@ async function main(): Promise<void> {
         cluster.nodes.forEach((n, i) => {
           const us = ((after[i]! - before[i]!) * 1e6) / Math.max(1, outcome.ok);
           row[n === leader ? `${n.id} (leader) µs/req` : `${n.id} µs/req`] = Math.round(us);
+        });
+        cluster.nodes.forEach((n, i) => {
+          const per = (calls: number): string => (calls / Math.max(1, outcome.ok)).toFixed(1);
+          const reads = callsAfter[i]!.reads - callsBefore[i]!.reads;
+          const writes = callsAfter[i]!.writes - callsBefore[i]!.writes;
+          row[`${n.id} r/w calls/req`] = `${per(reads)}/${per(writes)}`;
         });
         rows.push(row);
       }

@@ -26,3 +26,11 @@ export function cpuSeconds(pid: number): number {
   const { userS, systemS } = cpuTimes(pid);
   return userS + systemS;
 }
+
+/** Read and write system calls made so far by process `pid` (`syscr`, `syscw` of /proc/<pid>/io). */
+export function syscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+  return { reads: field('syscr'), writes: field('syscw') };
+}
