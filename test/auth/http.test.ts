@@ -369,6 +369,13 @@ describe('userpass and AppRole behind the core', () => {
       return issued.json.data.secret_id as string;
     };
 
+    /** A login to role `app` from inside its secret_id_bound_cidrs. */
+    const loginWith = (secret_id: string) =>
+      call('POST', 'auth/approle/login', {
+        body: { role_id: roleId, secret_id },
+        remote: '10.0.0.5',
+      });
+
     it('logs in once with a one-use secret ID, with the role name in the metadata', async () => {
       const secret = await secretId({ num_uses: 1 });
       const body = { role_id: roleId, secret_id: secret };
@@ -384,50 +391,35 @@ describe('userpass and AppRole behind the core', () => {
 
     it('locks the role after 5 bad secret IDs', async () => {
       const secret = await secretId();
-      const login = (secret_id: string) =>
-        call('POST', 'auth/approle/login', {
-          body: { role_id: roleId, secret_id },
-          remote: '10.0.0.5',
-        });
-      for (let i = 0; i < 5; i++) assert.equal((await login(`guess-${i}`)).status, 400);
-      assert.equal((await login(secret)).status, 429);
+      for (let i = 0; i < 5; i++) assert.equal((await loginWith(`guess-${i}`)).status, 400);
+      assert.equal((await loginWith(secret)).status, 429);
     });
 
     it('keeps a locked role locked once the backends were rebuilt', async () => {
       const secret = await secretId();
-      const login = (secret_id: string) =>
-        call('POST', 'auth/approle/login', {
-          body: { role_id: roleId, secret_id },
-          remote: '10.0.0.5',
-        });
-      for (let i = 0; i < 5; i++) assert.equal((await login(`guess-${i}`)).status, 400);
+      for (let i = 0; i < 5; i++) assert.equal((await loginWith(`guess-${i}`)).status, 400);
       // Any change of the auth table rebuilds every backend, as a new leader or a restart
       // does: the role a role_id names is no longer known before the login runs.
       const body = { type: 'approle' };
       const more = await call('POST', 'sys/auth/approle2', { token: root, body });
       assert.equal(more.status, 204);
-      const locked = await login(secret);
+      const locked = await loginWith(secret);
       assert.equal(locked.status, 429, JSON.stringify(locked.json));
     });
 
     it('forgets earlier failures after a login the node had no hint for', async () => {
       const secret = await secretId();
-      const login = (secret_id: string) =>
-        call('POST', 'auth/approle/login', {
-          body: { role_id: roleId, secret_id },
-          remote: '10.0.0.5',
-        });
-      for (let i = 0; i < 4; i++) assert.equal((await login(`guess-${i}`)).status, 400);
+      for (let i = 0; i < 4; i++) assert.equal((await loginWith(`guess-${i}`)).status, 400);
       // Rebuilding the backends drops the role_id hint: the core learns the role only from the
       // login itself, and must clear the role's failures under that name.
       const body = { type: 'approle' };
       assert.equal((await call('POST', 'sys/auth/approle2', { token: root, body })).status, 204);
-      const good = await login(secret);
+      const good = await loginWith(secret);
       assert.equal(good.status, 200, JSON.stringify(good.json));
       for (let i = 0; i < 4; i++) {
-        assert.equal((await login(`again-${i}`)).status, 400, `failure ${i + 1} after the login`);
+        assert.equal((await loginWith(`again-${i}`)).status, 400, `failure ${i + 1} after the login`);
       }
-      assert.equal((await login(secret)).status, 200);
+      assert.equal((await loginWith(secret)).status, 200);
     });
 
     it('does not count logins from outside secret_id_bound_cidrs towards the lockout', async () => {
