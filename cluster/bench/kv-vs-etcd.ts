@@ -6,6 +6,10 @@
  *   with the root token, against the active node (`sys/leader`).
  * - etcd (Debian's etcd-server, v3.4): the v3 JSON gateway, `POST /v3/kv/put` and
  *   `POST /v3/kv/range` (linearizable, the default), against the leader.
+ * - With TARGET=all, the load of both is spread over the three members instead: wrk runs one
+ *   thread per member (BENCH_ADDRS in common.lua), so connection counts are rounded down to a
+ *   multiple of three. Followers of both forward writes to their leader and serve linearizable
+ *   reads themselves after a read index from it.
  * - Both over plain HTTP: Coffer's API listener has `tls_disable = true`, etcd's client URLs are
  *   http://. Coffer's node-to-node traffic keeps its mutual TLS; etcd's peer URLs are http://.
  *
@@ -20,9 +24,10 @@
  * Run: `node --import tsx cluster/bench/kv-vs-etcd.ts`. Needs `wrk` and `etcd` on PATH
  * (`apt-get update && apt-get install -y wrk etcd-server`); builds Coffer (`npm run build`) when
  * dist/ is missing or older than src/. Options through the environment: DURATION (seconds per
- * wrk run, default 10), CONNECTIONS (default "16,64"), THREADS (wrk threads, default 2),
- * BENCH_KEYS (default 10000), SYSTEMS (default "etcd,coffer"), KEEP_TMP=1 to keep the
- * temporary directory with configs, data and logs.
+ * wrk run, default 10), CONNECTIONS (default "16,64"), THREADS (wrk threads, default 2;
+ * ignored with TARGET=all), TARGET ("leader", the default, or "all"), BENCH_KEYS (default
+ * 10000), SYSTEMS (default "etcd,coffer"), KEEP_TMP=1 to keep the temporary directory with
+ * configs, data and logs.
  */
 import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
@@ -40,7 +45,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 const DURATION_S = positiveInt('DURATION', 10);
 const THREADS = positiveInt('THREADS', 2);
-const CONNECTIONS = (process.env['CONNECTIONS'] ?? '16,64').split(',').map(Number);
+const TARGET = process.env['TARGET'] ?? 'leader';
+/** Members per cluster; with TARGET=all, wrk threads (one per member). */
+const MEMBERS = 3;
+const CONNECTIONS = (process.env['CONNECTIONS'] ?? '16,64')
+  .split(',')
+  .map((c) => (TARGET === 'all' ? Math.floor(Number(c) / MEMBERS) * MEMBERS : Number(c)));
 const SYSTEMS = (process.env['SYSTEMS'] ?? 'etcd,coffer').split(',').map((s) => s.trim());
 const KEEP_TMP = process.env['KEEP_TMP'] === '1';
 const WORKLOAD: Workload = {
@@ -92,8 +102,10 @@ interface Target {
   readonly system: System;
   /** Name and version, e.g. `etcd 3.4.23`. */
   readonly label: string;
-  /** The leader's client URL, where all load goes. */
+  /** The leader's client URL, where all load goes unless TARGET=all. */
   readonly url: string;
+  /** Every member's `host:port`, for TARGET=all. */
+  readonly members: readonly string[];
   readonly writeScript: string;
   readonly readScript: string;
   /** Script settings beyond the workload's. */
@@ -114,6 +126,7 @@ async function prepareEtcd(group: ProcessGroup, dir: string): Promise<Target> {
     system: 'etcd',
     label: `etcd ${cluster.version}`,
     url: cluster.leaderUrl,
+    members: cluster.members.map((m) => new URL(m.clientUrl).host),
     writeScript: 'etcd-put.lua',
     readScript: 'etcd-range.lua',
     env: {},
@@ -131,6 +144,7 @@ async function prepareCoffer(group: ProcessGroup, dir: string): Promise<Target> 
     system: 'coffer',
     label: `Coffer ${cluster.version}`,
     url: cluster.leaderUrl,
+    members: cluster.nodes.map((n) => new URL(n.apiUrl).host),
     writeScript: 'coffer-write.lua',
     readScript: 'coffer-read.lua',
     env: { COFFER_TOKEN: cluster.rootToken, COFFER_MOUNT },
@@ -149,13 +163,15 @@ const loadKey = (load: Load): string => `${load.kind}/${load.connections}`;
 const commands: string[] = [];
 
 async function runLoad(group: ProcessGroup, target: Target, load: Load): Promise<WrkResult> {
+  const spread: Record<string, string> =
+    TARGET === 'all' ? { BENCH_ADDRS: target.members.join(' ') } : {};
   const run: WrkRun = {
     script: load.kind === 'writes' ? target.writeScript : target.readScript,
     url: target.url,
     connections: load.connections,
-    threads: Math.min(THREADS, load.connections),
+    threads: TARGET === 'all' ? target.members.length : Math.min(THREADS, load.connections),
     durationS: DURATION_S,
-    env: { ...workloadEnv(WORKLOAD), ...target.env },
+    env: { ...workloadEnv(WORKLOAD), ...target.env, ...spread },
   };
   const line = wrkCommandLine(run, ['COFFER_TOKEN']);
   commands.push(line);
@@ -189,7 +205,13 @@ async function main(): Promise<number> {
   }
   const unknown = SYSTEMS.filter((s) => s !== 'coffer' && s !== 'etcd');
   if (unknown.length > 0 || CONNECTIONS.some((c) => !Number.isInteger(c) || c <= 0)) {
-    console.error('SYSTEMS is a list of coffer and etcd; CONNECTIONS a list of positive integers');
+    console.error(
+      `SYSTEMS is a list of coffer and etcd; CONNECTIONS a list of positive integers (at least ${MEMBERS} each with TARGET=all)`,
+    );
+    return 2;
+  }
+  if (TARGET !== 'leader' && TARGET !== 'all') {
+    console.error(`TARGET is "leader" or "all", not ${JSON.stringify(TARGET)}`);
     return 2;
   }
 
@@ -247,7 +269,8 @@ async function main(): Promise<number> {
   const env = [
     DURATION_S !== 10 ? `DURATION=${DURATION_S}` : '',
     process.env['CONNECTIONS'] !== undefined ? `CONNECTIONS=${CONNECTIONS.join(',')}` : '',
-    THREADS !== 2 ? `THREADS=${THREADS}` : '',
+    THREADS !== 2 && TARGET !== 'all' ? `THREADS=${THREADS}` : '',
+    TARGET !== 'leader' ? `TARGET=${TARGET}` : '',
     WORKLOAD.keys !== 10_000 ? `BENCH_KEYS=${WORKLOAD.keys}` : '',
     process.env['SYSTEMS'] !== undefined ? `SYSTEMS=${SYSTEMS.join(',')}` : '',
   ].filter((s) => s !== '');
@@ -256,11 +279,15 @@ async function main(): Promise<number> {
   console.log('');
   const command = [...env, 'node --import tsx cluster/bench/kv-vs-etcd.ts'].join(' ');
   const labels = targets.map((t) => t.label).join(', ') || 'no system ran';
+  const where =
+    TARGET === 'all'
+      ? `load spread over the three members by wrk -t${MEMBERS}, one thread per member`
+      : `load on the leader by wrk -t${THREADS} (fewer for fewer connections)`;
   console.log(`Command: \`${command}\``);
   console.log(
     "Both over plain HTTP (Coffer's listener with tls_disable = true, etcd's http:// client " +
-      `URLs); three nodes each on 127.0.0.1, load on the leader; ${labels}; ` +
-      `wrk -t${THREADS} (fewer for fewer connections), ${DURATION_S} s per run, ` +
+      `URLs); three nodes each on 127.0.0.1, ${where}; ${labels}; ` +
+      `${DURATION_S} s per run, ` +
       `${WORKLOAD.keys} keys chosen at random, ` +
       `${WORKLOAD.valueBytes}-byte values; ${os.cpus().length} cores shared by both clusters ` +
       `and wrk, 1-minute load average ${loadBefore.toFixed(1)} before and ` +

@@ -86,8 +86,9 @@ export function wrkArgs(run: WrkRun): string[] {
 
 /** The command as a shell line, environment first, with `secretNames` values masked. */
 export function wrkCommandLine(run: WrkRun, secretNames: readonly string[] = []): string {
+  const quoted = (value: string): string => (/\s/.test(value) ? `'${value}'` : value);
   const env = Object.entries(run.env).map(([name, value]) =>
-    secretNames.includes(name) ? `${name}=<${name.toLowerCase()}>` : `${name}=${value}`,
+    secretNames.includes(name) ? `${name}=<${name.toLowerCase()}>` : `${name}=${quoted(value)}`,
   );
   const relative = (arg: string): string =>
     arg.startsWith(SCRIPT_DIR) ? path.relative(process.cwd(), arg) : arg;

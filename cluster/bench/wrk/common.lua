@@ -5,6 +5,8 @@
 --   BENCH_KEYS         number of distinct keys, default 10000
 --   BENCH_VALUE_BYTES  size of every value written, default 200
 --   BENCH_PREFIX       key name prefix, default "bench/"
+--   BENCH_ADDRS        optional "host:port host:port ...": thread i sends to address i (modulo
+--                      the list) instead of the URL's, to spread the load over a cluster
 --
 -- Every request string is built once in init() and picked at random per request, so the load
 -- generator spends its time on sockets rather than on string building (see wrk's SCRIPTING).
@@ -49,11 +51,21 @@ function common.base64(s)
   return table.concat(out)
 end
 
---- Gives each thread its own random seed; call from the script's setup(thread).
+local addrs = {}
+for host, port in (os.getenv('BENCH_ADDRS') or ''):gmatch('([^%s:]+):(%d+)') do
+  addrs[#addrs + 1] = { host = host, port = port }
+end
+
+--- Gives each thread its own random seed, and its own server when BENCH_ADDRS is set; call from
+--- the script's setup(thread).
 local threads = 0
 function common.setup(thread)
   threads = threads + 1
   thread:set('thread_number', threads)
+  if #addrs > 0 then
+    local target = addrs[(threads - 1) % #addrs + 1]
+    thread.addr = wrk.lookup(target.host, target.port)[1]
+  end
 end
 
 --- Seeds this thread's generator and builds one request string per key with build(i).
