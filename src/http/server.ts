@@ -129,32 +129,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.addHook('onRequest', async (request) => {
-    // The header copy is only worth making for a line that will be written.
-    if (!debugEnabled(log)) return;
-    log.debug(
-      {
-        reqId: request.id,
-        method: request.method,
-        path: pathOnly(request.url),
-        remoteAddress: request.socket.remoteAddress,
-        headers: redactedHeaders(request.headers),
-      },
-      'request received',
-    );
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    log.debug(
-      {
-        reqId: request.id,
-        method: request.method,
-        path: pathOnly(request.url),
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime),
-      },
-      'request completed',
-    );
-  });
+  // The two request lines are debug lines; the log level is fixed for the process's life, and
+  // without them fastify skips its hook runs for every request.
+  if (debugEnabled(log)) addDebugRequestLines(app, log);
 
   app.route({
     method: [...API_METHODS],
@@ -251,6 +228,34 @@ async function serveApi(
     if (!(err instanceof ForwardRequiredError) || replayedFrom !== undefined) throw err;
     return toLeader();
   }
+}
+
+/** Logs each request at debug as it arrives (token headers redacted) and once it is answered. */
+function addDebugRequestLines(app: FastifyInstance, log: Logger): void {
+  app.addHook('onRequest', async (request) => {
+    log.debug(
+      {
+        reqId: request.id,
+        method: request.method,
+        path: pathOnly(request.url),
+        remoteAddress: request.socket.remoteAddress,
+        headers: redactedHeaders(request.headers),
+      },
+      'request received',
+    );
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    log.debug(
+      {
+        reqId: request.id,
+        method: request.method,
+        path: pathOnly(request.url),
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
 }
 
 function send(reply: FastifyReply, answer: Reply): FastifyReply {
