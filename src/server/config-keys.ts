@@ -65,11 +65,11 @@ export const RAFT_STORAGE: SectionKeys = {
     'node_id',
     'performance_multiplier',
     'snapshot_threshold',
+    'snapshot_interval',
     'trailing_logs',
     'retry_join',
   ],
   vaultOnly: [
-    'snapshot_interval',
     'retry_join_as_non_voter',
     'max_entry_size',
     'autopilot_reconcile_interval',

@@ -18,6 +18,8 @@ export const CONFIG_DEFAULTS = {
   /** Vault scales its Raft timing by this factor when `performance_multiplier` is 0 or unset. */
   performanceMultiplier: 5,
   snapshotThreshold: 8192,
+  /** Vault's `snapshot_interval` default: 120 s. */
+  snapshotIntervalMs: 120_000,
   logLevel: 'info' as LogLevel,
   /** 768h, Vault's default for both lease TTLs. */
   leaseTtlMs: 768 * 3600 * 1000,
@@ -93,6 +95,12 @@ export interface RaftStorageConfig {
   readonly performanceMultiplier: number;
   /** `snapshot_threshold` (default 8192): applied entries between snapshots. */
   readonly snapshotThreshold: number;
+  /**
+   * `snapshot_interval` (default 120 s): least time between snapshots, each wait drawn between
+   * it and twice it; a snapshot needs both the time and `snapshot_threshold` entries. 0 takes
+   * snapshots at the threshold alone.
+   */
+  readonly snapshotIntervalMs: number;
   /**
    * `trailing_logs`: entries kept in the log behind each snapshot, so that a follower a little
    * behind catches up from the log rather than from a whole snapshot. Absent when not set: the

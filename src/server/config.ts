@@ -6,9 +6,9 @@
  * as a {@link ConfigError} that names the file, the line and the key.
  *
  * Accepted blocks and keys (see config-types.ts for meanings and defaults):
- * - `storage "raft" { path, node_id, performance_multiplier, snapshot_threshold, trailing_logs,
- *   retry_join { leader_api_addr, leader_ca_cert_file, leader_client_cert_file,
- *   leader_client_key_file } }`, exactly once;
+ * - `storage "raft" { path, node_id, performance_multiplier, snapshot_threshold,
+ *   snapshot_interval, trailing_logs, retry_join { leader_api_addr, leader_ca_cert_file,
+ *   leader_client_cert_file, leader_client_key_file } }`, exactly once;
  * - `listener "tcp" { address, cluster_address, tls_disable, tls_cert_file, tls_key_file,
  *   tls_client_ca_file, tls_require_and_verify_client_cert, max_request_size }`, at least once;
  * - `api_addr`, `cluster_addr`, `cluster_name`, `ui`, `log_level`, `disable_mlock`,
@@ -227,6 +227,7 @@ function readStorage(section: ConfigSection): RaftStorageConfig {
     performanceMultiplier: multiplier === 0 ? CONFIG_DEFAULTS.performanceMultiplier : multiplier,
     snapshotThreshold:
       section.integer('snapshot_threshold', 1, 2 ** 31 - 1) ?? CONFIG_DEFAULTS.snapshotThreshold,
+    snapshotIntervalMs: section.duration('snapshot_interval') ?? CONFIG_DEFAULTS.snapshotIntervalMs,
     ...(trailingLogs === undefined ? {} : { trailingLogs }),
     retryJoin: section.blocks('retry_join', 0, RETRY_JOIN).map(readRetryJoin),
   };

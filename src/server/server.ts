@@ -265,6 +265,7 @@ class CofferServer implements RunningServer {
       meta: this.meta,
       tickMs: TICK_MS_PER_MULTIPLIER * this.config.storage.performanceMultiplier,
       snapshotThreshold: this.config.storage.snapshotThreshold,
+      snapshotIntervalMs: this.config.storage.snapshotIntervalMs,
       keepEntries: this.config.storage.trailingLogs,
       bootstrap: members.bootstrap,
       peers: members.peers,

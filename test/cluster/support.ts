@@ -115,7 +115,10 @@ export function faketimeLibrary(): string | null {
 
 /** Settings every node of a {@link TestCluster} gets in its configuration. */
 export interface ClusterOptions {
-  /** `storage "raft" { snapshot_threshold }`; the server's default when absent. */
+  /**
+   * `storage "raft" { snapshot_threshold }`, with `snapshot_interval = 0` so that snapshots come
+   * at the threshold alone; the server's defaults when absent.
+   */
   readonly snapshotThreshold?: number;
   /** `storage "raft" { trailing_logs }`: entries kept behind a snapshot; default when absent. */
   readonly trailingLogs?: number;
@@ -222,7 +225,7 @@ export class TestCluster {
     const threshold =
       this.options.snapshotThreshold === undefined
         ? ''
-        : `  snapshot_threshold = ${this.options.snapshotThreshold}\n`;
+        : `  snapshot_threshold = ${this.options.snapshotThreshold}\n  snapshot_interval = 0\n`;
     const trailing =
       this.options.trailingLogs === undefined
         ? ''

@@ -24,6 +24,7 @@ storage "raft" {
   node_id                = "node1"
   performance_multiplier = 1
   snapshot_threshold     = 1024
+  snapshot_interval      = "30s"
 
   retry_join {
     leader_api_addr         = "https://127.0.0.1:8210"
@@ -72,6 +73,7 @@ const FULL_EXPECTED: ServerConfig = {
     nodeId: 'node1',
     performanceMultiplier: 1,
     snapshotThreshold: 1024,
+    snapshotIntervalMs: 30_000,
     retryJoin: [
       {
         leaderApiAddr: 'https://127.0.0.1:8210',
@@ -165,6 +167,7 @@ describe('parseServerConfig', () => {
       nodeId: 'node1',
       performanceMultiplier: 5,
       snapshotThreshold: 8192,
+      snapshotIntervalMs: 120_000,
       retryJoin: [],
     });
     assert.deepEqual(config.listeners, [
@@ -210,6 +213,7 @@ describe('parseServerConfig', () => {
           node_id: 'node1',
           performance_multiplier: 1,
           snapshot_threshold: 1024,
+          snapshot_interval: '30s',
           retry_join: [
             {
               leader_api_addr: 'https://127.0.0.1:8210',
@@ -264,6 +268,7 @@ describe('parseServerConfig', () => {
         '  node_id = "n-1.a_b"',
         '  performance_multiplier = "3"',
         '  snapshot_threshold = "100"',
+        '  snapshot_interval = 0',
         '}',
         'listener "tcp" {',
         '  tls_disable = "1"',
@@ -283,6 +288,7 @@ describe('parseServerConfig', () => {
     assert.equal(config.maxLeaseTtlMs, 9_000_000);
     assert.equal(config.storage.performanceMultiplier, 3);
     assert.equal(config.storage.snapshotThreshold, 100);
+    assert.equal(config.storage.snapshotIntervalMs, 0);
     assert.deepEqual(
       config.listeners.map((listener) => [listener.tls, listener.maxRequestSize]),
       [
@@ -349,7 +355,7 @@ describe('parseServerConfig errors', () => {
     {
       name: 'names an unknown key with a suggestion',
       text: FULL_HCL.replace('tls_cert_file  ', 'tls_cert       '),
-      line: 32,
+      line: 33,
       reason: /^unknown key "tls_cert" in listener "tcp" \(did you mean "tls_cert_file"\?\)$/,
     },
     {
@@ -616,7 +622,7 @@ describe('parseServerConfig errors', () => {
     const error = await configError(FULL_HCL.replace('tls_cert_file  ', 'tls_cert       '));
     assert.equal(
       error.message,
-      'cluster/node1.hcl:32: unknown key "tls_cert" in listener "tcp" ' +
+      'cluster/node1.hcl:33: unknown key "tls_cert" in listener "tcp" ' +
         '(did you mean "tls_cert_file"?)',
     );
     assert.equal(error.code, 'config_invalid');

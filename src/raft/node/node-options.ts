@@ -34,6 +34,7 @@ export function resolveNodeOptions<R>(options: RaftNodeOptions<R>): ResolvedNode
     tickMs: options.tickMs ?? DEFAULT_TICK_MS,
     logger,
     snapshotThreshold: options.snapshotThreshold ?? DEFAULT_SNAPSHOT_THRESHOLD,
+    snapshotIntervalMs: options.snapshotIntervalMs ?? 0,
     keepEntries: options.keepEntries ?? DEFAULT_KEEP_ENTRIES,
     bootstrap: options.bootstrap,
     peers: options.peers,
@@ -64,7 +65,7 @@ export function resolveNodeOptions<R>(options: RaftNodeOptions<R>): ResolvedNode
       throw new NodeConfigError(`${key} must be a positive integer`);
     }
   }
-  for (const key of ['keepEntries', 'promoteLag'] as const) {
+  for (const key of ['keepEntries', 'promoteLag', 'snapshotIntervalMs'] as const) {
     if (!Number.isInteger(resolved[key]) || resolved[key] < 0) {
       throw new NodeConfigError(`${key} must be a non-negative integer`);
     }

@@ -122,6 +122,9 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private capturing: Promise<void> | null = null;
   /** A state machine snapshot read out and waiting for the loop to compact the log behind it. */
   private captured: { index: number; envelope: SnapshotEnvelope } | null = null;
+  /** Ticks since the last snapshot began (or since start), and how many it must reach. */
+  private ticksSinceSnapshot = 0;
+  private snapshotDueTicks = 0;
   private role: Role = 'follower';
   /** Term and vote as last written to storage: what a crash would bring back. */
   private durableVote: { term: number; vote: NodeId | null } = { term: 0, vote: null };
@@ -140,6 +143,7 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     this.opts = resolveNodeOptions(options);
     this.id = this.opts.id;
     this.log = this.opts.logger;
+    this.snapshotDueTicks = this.drawSnapshotWait();
     this.mux = new RequestMux(this.opts.transport);
     this.mux.handle(NODE_CHANNEL, (from, payload) => this.onNotice(from, payload));
   }
@@ -416,6 +420,7 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private drainInputs(core: Raft): void {
     const ticks = this.pendingTicks;
     this.pendingTicks = 0;
+    this.ticksSinceSnapshot += ticks;
     for (let i = 0; i < ticks; i++) core.tick();
     if (ticks > 0) leaderDuties(core, this.directory, this.opts.promoteLag, this.log);
 
@@ -549,6 +554,9 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     }
     if (this.capturing !== null) return;
     if (this.applied - this.snapshotIndex < this.opts.snapshotThreshold) return;
+    if (this.ticksSinceSnapshot < this.snapshotDueTicks) return;
+    this.ticksSinceSnapshot = 0;
+    this.snapshotDueTicks = this.drawSnapshotWait();
     const index = this.applied;
     const base = this.directory.envelope(new Uint8Array(0), this.commandIndex);
     // Nothing is being applied now, and snapshot() captures before its first await (types.ts).
@@ -564,6 +572,12 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
       .finally(() => {
         this.capturing = null;
       });
+  }
+
+  /** Ticks to wait before the next snapshot: `snapshotIntervalMs` stretched by up to twice. */
+  private drawSnapshotWait(): number {
+    const ticks = Math.ceil(this.opts.snapshotIntervalMs / this.opts.tickMs);
+    return Math.floor(ticks * (1 + this.opts.raft.random()));
   }
 
   private async compactBehind(

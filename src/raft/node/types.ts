@@ -74,6 +74,13 @@ export interface RaftNodeOptions<R = unknown> {
   logger?: Logger;
   /** Entries applied since the last snapshot before a new one is taken. Default 8192. */
   snapshotThreshold?: number;
+  /**
+   * Least time between two snapshots, in ms; each wait is drawn between this and twice this, so
+   * that the members of a cluster do not all snapshot at once (Vault's `snapshot_interval`).
+   * A snapshot is taken once both this time has passed and `snapshotThreshold` entries were
+   * applied. Counted in ticks. Default 0: at the threshold alone.
+   */
+  snapshotIntervalMs?: number;
   /** Log entries kept behind a snapshot, so a follower a little behind needs none. Default 1024. */
   keepEntries?: number;
   /**

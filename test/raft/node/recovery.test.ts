@@ -120,6 +120,36 @@ describe('RaftNode recovery', () => {
     for (let i = 0; i < 30; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
   });
 
+  it('takes no snapshot past the threshold before snapshotIntervalMs has passed', async () => {
+    cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0, snapshotIntervalMs: 60_000 });
+    await cluster.bootstrap(['a', 'b', 'c']);
+    const leader = await cluster.leader();
+    for (let i = 0; i < 30; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+    await waitFor('every node to apply everything', () =>
+      cluster.running().every((m) => m.machine.data.size === 30),
+    );
+    // Twenty more ticks of 10 ms, each a chance for the loop to snapshot.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const member of cluster.running()) {
+      assert.equal(member.node.status().snapshotIndex, 0, `${member.node.id} took a snapshot`);
+    }
+  });
+
+  it('snapshots past the threshold once snapshotIntervalMs has passed', async () => {
+    const started = Date.now();
+    cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0, snapshotIntervalMs: 200 });
+    await cluster.bootstrap(['a', 'b', 'c']);
+    const leader = await cluster.leader();
+    let takenAt = 0;
+    leader.node.on('snapshot-taken', () => {
+      takenAt ||= Date.now();
+    });
+    for (let i = 0; i < 30; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+    await waitFor('the leader to snapshot', () => takenAt > 0);
+    assert.ok(takenAt - started >= 200, `snapshot after ${takenAt - started} ms`);
+    assert.ok(leader.node.status().snapshotIndex >= 10);
+  });
+
   it('restarts from its own snapshot and log after compaction', async () => {
     cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0 });
     await cluster.bootstrap(['a', 'b', 'c']);

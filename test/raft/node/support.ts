@@ -112,7 +112,12 @@ export async function waitFor(
 export type NodeTweaks = Partial<
   Pick<
     RaftNodeOptions<number>,
-    'snapshotThreshold' | 'keepEntries' | 'proposalTimeoutMs' | 'readTimeoutMs' | 'promoteLag'
+    | 'snapshotThreshold'
+    | 'snapshotIntervalMs'
+    | 'keepEntries'
+    | 'proposalTimeoutMs'
+    | 'readTimeoutMs'
+    | 'promoteLag'
   >
 >;
 
