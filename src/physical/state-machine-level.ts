@@ -26,7 +26,7 @@ import {
   conditionKeys,
   copyBytes,
   decodeState,
-  encodeState,
+  encodeStateBytes,
   keyBytes,
   keyFromBytes,
   planCommand,
@@ -57,6 +57,8 @@ const APPLIED_KEY = Uint8Array.of(0x00, 0x61);
 const DATA_NS = 0x01;
 /** Just past the last data key. */
 const DATA_END = Uint8Array.of(DATA_NS + 1);
+/** Entries read per step while capturing a snapshot. */
+const CAPTURE_BATCH = 1024;
 
 export interface LevelStateMachineOptions {
   /** The node's data directory; the database lives in its `state` subdirectory. */
@@ -138,12 +140,24 @@ export class LevelStateMachine implements RestorableStateMachine {
     const index = this.applied;
     const term = this.appliedTerm;
     try {
-      const pairs: [string, Uint8Array][] = [];
-      const range = { gte: Uint8Array.of(DATA_NS), lt: DATA_END, snapshot };
-      for await (const [key, value] of this.db.iterator(range)) {
-        pairs.push([decodeKey(key), value]);
+      // Stored keys are the namespace byte and then the key in keyBytes form, which the dump
+      // takes as it is. Entries come in batches: one await per entry cost most of the capture.
+      const keys: Uint8Array[] = [];
+      const values: Uint8Array[] = [];
+      const iterator = this.db.iterator({ gte: Uint8Array.of(DATA_NS), lt: DATA_END, snapshot });
+      try {
+        for (;;) {
+          const entries = await iterator.nextv(CAPTURE_BATCH);
+          if (entries.length === 0) break;
+          for (const [key, value] of entries) {
+            keys.push(key.subarray(1));
+            values.push(value);
+          }
+        }
+      } finally {
+        await iterator.close();
       }
-      return { state: encodeState(pairs), index, term };
+      return { state: encodeStateBytes(keys, values), index, term };
     } finally {
       await snapshot.close();
     }

@@ -148,11 +148,18 @@ const STATE_VERSION = 1;
 
 /** Encodes a whole state (key/value pairs in key order) as snapshot data. */
 export function encodeState(pairs: readonly (readonly [string, Uint8Array])[]): Uint8Array {
-  return packr.pack({
-    v: STATE_VERSION,
-    keys: pairs.map(([k]) => keyBytes(k)),
-    values: pairs.map(([, v]) => v),
-  }) as Uint8Array;
+  return encodeStateBytes(
+    pairs.map(([k]) => keyBytes(k)),
+    pairs.map(([, v]) => v),
+  );
+}
+
+/** {@link encodeState} from keys already in {@link keyBytes} form, `values[i]` under `keys[i]`. */
+export function encodeStateBytes(
+  keys: readonly Uint8Array[],
+  values: readonly Uint8Array[],
+): Uint8Array {
+  return packr.pack({ v: STATE_VERSION, keys, values }) as Uint8Array;
 }
 
 /** @throws Error when the bytes are not a state snapshot. */
