@@ -23,7 +23,6 @@ import { Packr } from 'msgpackr';
 import type { AppliedCommand, StateMachineSnapshotMeta } from '../raft/node/types.js';
 import { assertValidKey, assertValidPrefix, compareKeys } from './semantics.js';
 import {
-  conditionKeys,
   copyBytes,
   decodeState,
   encodeStateBytes,
@@ -219,12 +218,11 @@ export class LevelStateMachine implements RestorableStateMachine {
     const ops: LevelOp[] = [];
     const results: WriteResult[] = [];
 
+    // LevelDB reads synchronously, so a condition reads its key when it is checked; nothing is
+    // written before the whole run is planned.
+    const read = (key: string): Uint8Array | undefined =>
+      staged.has(key) ? staged.get(key) : this.db.getSync(dataKey(key));
     for (const command of commands) {
-      const needed = conditionKeys(command.data).filter((key) => !staged.has(key));
-      const current = new Map(needed.map((key) => [key, this.db.getSync(dataKey(key))]));
-      const read = (key: string): Uint8Array | undefined =>
-        staged.has(key) ? staged.get(key) : current.get(key);
-
       const { result, writes } = planCommand(command.data, read);
       for (const [key, value] of writes) {
         staged.set(key, value);

@@ -137,13 +137,6 @@ export function planCommand(
   }
 }
 
-/** The keys whose current values a command's conditions need (for stores with async reads). */
-export function conditionKeys(data: Uint8Array): string[] {
-  const ops = decodeWrite(data);
-  if (ops === null) return [];
-  return [...new Set(ops.filter((op) => op.condition !== undefined).map((op) => op.key))];
-}
-
 const STATE_VERSION = 1;
 
 /** Encodes a whole state (key/value pairs in key order) as snapshot data. */
