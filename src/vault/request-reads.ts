@@ -34,10 +34,15 @@ export function hasReadBarrier(store: PhysicalStore): store is BarrierReadStore 
   return typeof (store as Partial<BarrierReadStore>).readBarrier === 'function';
 }
 
+/** Read options for a read the scope's barrier already covers. */
+const STALE = { stale: true } as const;
+
 /** The state of one request's scope. */
 interface RequestScope {
   /** The request's barrier, once its first read asked for it. */
   barrier: Promise<void> | null;
+  /** True once the barrier has resolved: later reads need not wait on it again. */
+  passed: boolean;
   /** A follower serving a read itself: any write means the leader must serve the request. */
   readOnly: boolean;
 }
@@ -60,23 +65,24 @@ export class RequestReads implements PhysicalStore {
    * its first read. A scope nested in another one starts its own barrier.
    */
   run<T>(work: () => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
-    return this.scopes.run({ barrier: null, readOnly: options.readOnly ?? false }, work);
+    const scope = { barrier: null, passed: false, readOnly: options.readOnly ?? false };
+    return this.scopes.run(scope, work);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const store = this.barrierStore;
     const scope = this.scopes.getStore();
     if (store === null || scope === undefined) return this.inner.get(key);
-    await this.satisfy(store, scope);
-    return store.get(key, { stale: true });
+    if (!scope.passed) await this.satisfy(store, scope);
+    return store.get(key, STALE);
   }
 
   async list(prefix: string): Promise<string[]> {
     const store = this.barrierStore;
     const scope = this.scopes.getStore();
     if (store === null || scope === undefined) return this.inner.list(prefix);
-    await this.satisfy(store, scope);
-    return store.list(prefix, { stale: true });
+    if (!scope.passed) await this.satisfy(store, scope);
+    return store.list(prefix, STALE);
   }
 
   put(key: string, value: Uint8Array): Promise<void> {
@@ -107,6 +113,7 @@ export class RequestReads implements PhysicalStore {
     }
     try {
       await barrier;
+      scope.passed = true;
     } catch (err) {
       if (scope.barrier === barrier) scope.barrier = null;
       throw err;
