@@ -163,6 +163,11 @@ export class AuditManager {
     return this.registeredKeys.has(deviceKey(type, filePath));
   }
 
+  /** True while at least one device is registered with the broker: lines are being written. */
+  get logging(): boolean {
+    return this.broker.size > 0;
+  }
+
   /** The enabled devices, sorted by path. */
   list(): AuditTableEntry[] {
     return [...this.table].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

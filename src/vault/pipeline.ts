@@ -135,16 +135,20 @@ export async function runPipeline(
   const spent = caller === null ? null : await spendUse(state, caller.entry);
   try {
     if (login?.alias != null) await state.lockout.check(login.mount.accessor, login.alias);
-    const auditEntry: AuditRequestEntry = {
-      auth: caller === null ? undefined : auditAuth(caller),
-      request: auditRequestInput(entry, {
-        mountAccessor: target.mount?.accessor,
-        clientTokenAccessor: caller?.entry.accessor,
-        mountPoint: target.mount?.path ?? 'sys/',
-        mountType: target.mount?.type ?? 'system',
-      }),
-    };
-    if (audited) await state.audit.logRequest(auditEntry);
+    // Built only when a device will write it: with none enabled the broker logs nothing.
+    let built: AuditRequestEntry | undefined;
+    const auditEntry = (): AuditRequestEntry =>
+      (built ??= {
+        auth: caller === null ? undefined : auditAuth(caller),
+        request: auditRequestInput(entry, {
+          mountAccessor: target.mount?.accessor,
+          clientTokenAccessor: caller?.entry.accessor,
+          mountPoint: target.mount?.path ?? 'sys/',
+          mountType: target.mount?.type ?? 'system',
+        }),
+      });
+    const logs = (): boolean => audited && state.audit.logging;
+    if (logs()) await state.audit.logRequest(auditEntry());
 
     let response: Response | null;
     try {
@@ -172,15 +176,15 @@ export async function runPipeline(
           );
         }
       }
-      if (audited && !(thrown instanceof ForwardRequiredError)) {
+      if (logs() && !(thrown instanceof ForwardRequiredError)) {
         await state.audit
-          .logResponse({ ...auditEntry, error: errorText(thrown) })
+          .logResponse({ ...auditEntry(), error: errorText(thrown) })
           .catch((auditErr: unknown) => deps.log.error({ err: auditErr }, 'audit of an error failed'));
       }
       throw thrown;
     }
-    if (audited) {
-      await state.audit.logResponse({ ...auditEntry, response: auditResponseInput(response) });
+    if (logs()) {
+      await state.audit.logResponse({ ...auditEntry(), response: auditResponseInput(response) });
     }
     return response;
   } finally {
