@@ -577,7 +577,8 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   /** Ticks to wait before the next snapshot: `snapshotIntervalMs` stretched by up to twice. */
   private drawSnapshotWait(): number {
     const ticks = Math.ceil(this.opts.snapshotIntervalMs / this.opts.tickMs);
-    return Math.floor(ticks * (1 + this.opts.raft.random()));
+    // No draw without an interval: the core's random sequence stays what it was.
+    return ticks === 0 ? 0 : Math.floor(ticks * (1 + this.opts.raft.random()));
   }
 
   private async compactBehind(
