@@ -8,8 +8,12 @@
  *     <dir>/CORRUPT       present once damage was found: the storage refuses to open
  *
  * Every write goes through a {@link GroupCommitter}: saves that queue up behind a write in flight
- * become one LevelDB batch, synced if any of them asked.
+ * become one LevelDB batch, synced if any of them asked. A compaction writes its snapshot file
+ * before it joins the queue, so that a large file does not hold saves back; its group only renames
+ * the file into place.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import type { PersistedState, Snapshot } from '../raft/core/types.js';
@@ -47,7 +51,13 @@ import { DEFAULT_SNAPSHOT_CHUNK_SIZE, INITIAL_HARD_STATE } from './raft-storage.
 import type { RaftStorage, SaveBatch, SnapshotReader } from './raft-storage.js';
 import { encodeEntry, encodeState, entryKey, STATE_KEY } from './record-codec.js';
 import type { LogState } from './record-codec.js';
-import { openSnapshotFile, readSnapshotFile, writeSnapshotFile } from './snapshot-file.js';
+import {
+  openSnapshotFile,
+  publishSnapshotFile,
+  readSnapshotFile,
+  stageSnapshotFile,
+  writeSnapshotFile,
+} from './snapshot-file.js';
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -167,18 +177,39 @@ export class LevelRaftStorage implements RaftStorage {
     }
   }
 
-  compact(snapshot: Snapshot): Promise<void> {
+  /**
+   * Compacts the log behind `snapshot`. Its file is written and synced first, outside the group
+   * committer, so saves of later entries go on meanwhile; the compaction is then planned against
+   * the log as it is by then, and its group only renames the file into place before the batch
+   * that names it.
+   */
+  async compact(snapshot: Snapshot): Promise<void> {
+    this.checkUsable();
+    const { index } = snapshot.meta;
+    if (index <= this.view.state.snapshotIndex) {
+      this.log.debug({ index }, 'ignored compaction to an older snapshot');
+      return;
+    }
+    const staged = await stageSnapshotFile(
+      this.snapshotDir,
+      `staged-${index}-${randomBytes(4).toString('hex')}`,
+      snapshot,
+      this.chunkSize,
+    );
     try {
       this.checkUsable();
       const plan = planCompact(this.view, snapshot);
       if (plan === null) {
-        this.log.debug({ index: snapshot.meta.index }, 'ignored compaction to an older snapshot');
-        return Promise.resolve();
+        this.log.debug({ index }, 'ignored compaction to an older snapshot');
+        await fs.rm(path.join(this.snapshotDir, staged), { force: true });
+        return;
       }
       this.opened = null;
-      return this.committer.submit(plan);
+      await this.committer.submit({ ...plan, staged });
     } catch (err) {
-      return Promise.reject(err);
+      // Renamed already if the group got that far; otherwise the staged file goes.
+      await fs.rm(path.join(this.snapshotDir, staged), { force: true });
+      throw err;
     }
   }
 
@@ -220,7 +251,11 @@ export class LevelRaftStorage implements RaftStorage {
     for (const plan of plans) {
       if (plan.snapshot !== null) {
         const name = plan.state.snapshotFile!;
-        await writeSnapshotFile(this.snapshotDir, name, plan.snapshot, this.chunkSize);
+        if (plan.staged === undefined) {
+          await writeSnapshotFile(this.snapshotDir, name, plan.snapshot, this.chunkSize);
+        } else {
+          await publishSnapshotFile(this.snapshotDir, plan.staged, name);
+        }
       }
     }
 

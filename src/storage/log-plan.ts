@@ -30,6 +30,11 @@ export interface WritePlan {
   state: LogState;
   obsoleteSnapshot: string | null;
   sync: boolean;
+  /**
+   * The snapshot's file, already written and synced under this temporary name in the snapshot
+   * directory: the write only renames it. Absent: the write writes the file itself.
+   */
+  staged?: string;
 }
 
 /** A fresh view: no snapshot, no entries, the initial hard state. */

@@ -40,6 +40,20 @@ export async function writeSnapshotFile(
   snapshot: Snapshot,
   chunkSize: number,
 ): Promise<void> {
+  await publishSnapshotFile(dir, await stageSnapshotFile(dir, name, snapshot, chunkSize), name);
+}
+
+/**
+ * The first half of {@link writeSnapshotFile}: writes and fsyncs `snapshot` as `<dir>/<name>.tmp`
+ * and returns that name. Nothing names the file yet; a crash leaves a stray file that opening the
+ * storage removes.
+ */
+export async function stageSnapshotFile(
+  dir: string,
+  name: string,
+  snapshot: Snapshot,
+  chunkSize: number,
+): Promise<string> {
   const { data } = snapshot;
   const chunkCount = Math.max(1, Math.ceil(data.length / chunkSize));
   const header = sealValue(
@@ -50,9 +64,8 @@ export async function writeSnapshotFile(
   preamble.set(MAGIC);
   new DataView(preamble.buffer).setUint32(MAGIC.length, header.length);
 
-  const file = path.join(dir, name);
-  const temp = `${file}.tmp`;
-  const handle = await fs.open(temp, 'w', FILE_MODE);
+  const temp = `${name}.tmp`;
+  const handle = await fs.open(path.join(dir, temp), 'w', FILE_MODE);
   try {
     await handle.writev([preamble, header]);
     for (let i = 0; i < chunkCount; i++) {
@@ -67,7 +80,12 @@ export async function writeSnapshotFile(
   } finally {
     await handle.close();
   }
-  await fs.rename(temp, file);
+  return temp;
+}
+
+/** The second half of {@link writeSnapshotFile}: renames staged file `temp` to `name`, durably. */
+export async function publishSnapshotFile(dir: string, temp: string, name: string): Promise<void> {
+  await fs.rename(path.join(dir, temp), path.join(dir, name));
   await syncDir(dir);
 }
 

@@ -177,6 +177,45 @@ describe('LevelRaftStorage', () => {
       await s.close();
     });
 
+    it('takes saves made while a compaction writes its snapshot file, in order', async () => {
+      const dir = await tempDir();
+      let s = await LevelRaftStorage.open({ dir, snapshotChunkSize: 64 * 1024 });
+      await s.save(batch(entries(1, 9, 1), hs(1, 9)), true);
+      // The file is staged outside the group committer: these saves are planned after the
+      // compaction's check and may be written before its group.
+      const compaction = s.compact(snapshot(5, 1, 4 * 1024 * 1024));
+      const saves = [
+        s.save(batch(entries(10, 11, 1)), true),
+        s.save(batch(entries(12, 12, 1), hs(1, 12)), true),
+      ];
+      await Promise.all([compaction, ...saves]);
+      await s.close();
+
+      s = await LevelRaftStorage.open({ dir });
+      const loaded = await s.load();
+      assert.deepEqual(loaded.snapshot?.meta, snapshot(5, 1).meta);
+      assert.equal(loaded.snapshot?.data.length, 4 * 1024 * 1024);
+      assert.deepEqual(
+        loaded.entries.map((e) => e.index),
+        [6, 7, 8, 9, 10, 11, 12],
+      );
+      const files = await fs.readdir(path.join(dir, 'snapshots'));
+      assert.equal(files.length, 1, files.join(', '));
+      assert.match(files[0]!, /^snapshot-0000000000000005-/);
+      await s.close();
+    });
+
+    it('drops the staged file of a compaction that a newer one overtook', async () => {
+      const dir = await tempDir();
+      const s = await LevelRaftStorage.open({ dir });
+      await s.save(batch(entries(1, 9, 1), hs(1)), true);
+      await Promise.all([s.compact(snapshot(6, 1)), s.compact(snapshot(3, 1))]);
+      const files = await fs.readdir(path.join(dir, 'snapshots'));
+      assert.equal(files.length, 1, files.join(', '));
+      assert.match(files[0]!, /^snapshot-0000000000000006-/);
+      await s.close();
+    });
+
     it('removes snapshot files a crash left behind, and keeps the one in use', async () => {
       const dir = await tempDir();
       let s = await LevelRaftStorage.open({ dir });
