@@ -122,6 +122,10 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
   private capturing: Promise<void> | null = null;
   /** A state machine snapshot read out and waiting for the loop to compact the log behind it. */
   private captured: { index: number; envelope: SnapshotEnvelope } | null = null;
+  /** The storage compacting its log behind a snapshot, while the loop goes on. */
+  private compacting: Promise<void> | null = null;
+  /** Why that compaction failed: the loop stops the node on it. */
+  private compactionFailure: Error | null = null;
   /** Ticks since the last snapshot began (or since start), and how many it must reach. */
   private ticksSinceSnapshot = 0;
   private snapshotDueTicks = 0;
@@ -396,6 +400,7 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     let burst = 0;
     try {
       while (!this.stopRequested && this.removal === null) {
+        if (this.compactionFailure !== null) throw this.compactionFailure;
         const core = this.raft!;
         const idle = this.inputs.length === 0 && this.pendingTicks === 0 && !core.hasReady();
         if (idle && this.captured === null) {
@@ -549,10 +554,10 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     const captured = this.captured;
     if (captured !== null) {
       this.captured = null;
-      if (captured.index > this.snapshotIndex) await this.compactBehind(core, captured);
+      if (captured.index > this.snapshotIndex) this.compactBehind(core, captured);
       return;
     }
-    if (this.capturing !== null) return;
+    if (this.capturing !== null || this.compacting !== null) return;
     if (this.applied - this.snapshotIndex < this.opts.snapshotThreshold) return;
     if (this.ticksSinceSnapshot < this.snapshotDueTicks) return;
     this.ticksSinceSnapshot = 0;
@@ -581,17 +586,37 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
     return ticks === 0 ? 0 : Math.floor(ticks * (1 + this.opts.raft.random()));
   }
 
-  private async compactBehind(
+  /**
+   * Compacts the core's log behind `captured` now, and the stored log beside the loop: writing a
+   * snapshot of a large state takes long, and saves of later entries need not wait for it (the
+   * storage orders the two). Until it is done, no other snapshot starts; if it fails, the loop
+   * stops the node.
+   */
+  private compactBehind(
     core: Raft,
     captured: { index: number; envelope: SnapshotEnvelope },
-  ): Promise<void> {
+  ): void {
     const { index } = captured;
     const envelope = encodeEnvelope(captured.envelope);
     const snapshot = core.createSnapshot(index, envelope, this.opts.keepEntries);
-    await this.opts.storage.compact(snapshot);
-    this.snapshotIndex = index;
-    this.log.info({ index, term: snapshot.meta.term, bytes: envelope.length }, 'snapshot taken');
-    this.emit('snapshot-taken', index);
+    this.compacting = this.opts.storage
+      .compact(snapshot)
+      .then(
+        () => {
+          // A snapshot installed from the leader meanwhile may have moved past this one.
+          if (index <= this.snapshotIndex) return;
+          this.snapshotIndex = index;
+          this.log.info({ index, term: snapshot.meta.term, bytes: envelope.length }, 'snapshot taken');
+          this.emit('snapshot-taken', index);
+        },
+        (err: unknown) => {
+          this.compactionFailure = err instanceof Error ? err : new Error(String(err));
+        },
+      )
+      .finally(() => {
+        this.compacting = null;
+        this.notify();
+      });
   }
 
   /** Snapshot messages normally carry the data; read it back from storage when they do not. */
@@ -828,6 +853,7 @@ export class RaftNode<R = unknown> extends EventEmitter<NodeEvents> {
 
     // The state machine's owner may close it once the node has stopped: not under a capture.
     await this.capturing;
+    await this.compacting;
     const { transport, storage } = this.opts;
     await transport.stop().catch((err: unknown) => this.log.warn({ err }, 'transport stop failed'));
     await storage.close().catch((err: unknown) => this.log.warn({ err }, 'storage close failed'));

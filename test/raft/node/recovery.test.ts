@@ -120,6 +120,39 @@ describe('RaftNode recovery', () => {
     for (let i = 0; i < 30; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
   });
 
+  it('goes on committing while its log is compacted on disk', async () => {
+    cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0, proposalTimeoutMs: 1_000 });
+    await cluster.bootstrap(['a', 'b', 'c']);
+    const leader = await cluster.leader();
+    let release = (): void => undefined;
+    leader.storage.compactGate = new Promise<void>((resolve) => (release = resolve));
+    const taken: number[] = [];
+    leader.node.on('snapshot-taken', (index: number) => taken.push(index));
+
+    try {
+      for (let i = 0; i < 12; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+      await waitFor('the compaction to start', () => leader.storage.compactions === 1);
+      // The stored log is being compacted and held there: the loop must not be.
+      for (let i = 12; i < 40; i++) await leader.node.propose(command(`k${i}`, `${i}`));
+      assert.deepEqual(taken, []);
+      assert.equal(leader.node.status().snapshotIndex, 0);
+      assert.equal(leader.storage.compactions, 1, 'a second snapshot started under the first');
+    } finally {
+      release();
+    }
+    await waitFor('the held compaction to finish', () => taken.length > 0);
+    assert.ok(leader.node.status().snapshotIndex >= 10);
+
+    // Restarted from that snapshot and the log after it, the leader has every write.
+    await waitFor('the followers to apply everything', () =>
+      cluster.running().every((m) => m.machine.data.size === 40),
+    );
+    await cluster.stopNode(leader.node.id);
+    const restarted = await cluster.restartNode(leader.node.id);
+    await waitFor('the old leader to replay its log', () => restarted.machine.data.size === 40);
+    for (let i = 0; i < 40; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
+  });
+
   it('takes no snapshot past the threshold before snapshotIntervalMs has passed', async () => {
     cluster = new TestCluster({ snapshotThreshold: 10, keepEntries: 0, snapshotIntervalMs: 60_000 });
     await cluster.bootstrap(['a', 'b', 'c']);

@@ -63,6 +63,9 @@ export class InstrumentedStorage implements RaftStorage {
   latencyMs = 0;
   /** While set, saves do not finish until it resolves: a disk that is slow to sync. */
   gate: Promise<void> | null = null;
+  /** While set, compactions do not finish until it resolves: a large snapshot being written. */
+  compactGate: Promise<void> | null = null;
+  compactions = 0;
 
   constructor(readonly inner: RaftStorage) {}
 
@@ -79,8 +82,10 @@ export class InstrumentedStorage implements RaftStorage {
     await done;
   }
 
-  compact(snapshot: Snapshot): Promise<void> {
-    return this.inner.compact(snapshot);
+  async compact(snapshot: Snapshot): Promise<void> {
+    this.compactions++;
+    if (this.compactGate !== null) await this.compactGate;
+    await this.inner.compact(snapshot);
   }
 
   openSnapshot(): Promise<SnapshotReader | null> {
