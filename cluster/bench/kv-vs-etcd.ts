@@ -26,8 +26,9 @@
  * dist/ is missing or older than src/. Options through the environment: DURATION (seconds per
  * wrk run, default 10), CONNECTIONS (default "16,64"), THREADS (wrk threads, default 2;
  * ignored with TARGET=all), TARGET ("leader", the default, or "all"), BENCH_KEYS (default
- * 10000), SYSTEMS (default "etcd,coffer"), KEEP_TMP=1 to keep the temporary directory with
- * configs, data and logs.
+ * 10000), SYSTEMS (default "etcd,coffer"), SNAPSHOT_INTERVAL (Coffer's `snapshot_interval`,
+ * such as "0" to snapshot every `snapshot_threshold` entries; the server's default when unset),
+ * KEEP_TMP=1 to keep the temporary directory with configs, data and logs.
  */
 import { accessSync, constants } from 'node:fs';
 import os from 'node:os';
@@ -273,6 +274,9 @@ async function main(): Promise<number> {
     TARGET !== 'leader' ? `TARGET=${TARGET}` : '',
     WORKLOAD.keys !== 10_000 ? `BENCH_KEYS=${WORKLOAD.keys}` : '',
     process.env['SYSTEMS'] !== undefined ? `SYSTEMS=${SYSTEMS.join(',')}` : '',
+    process.env['SNAPSHOT_INTERVAL'] !== undefined
+      ? `SNAPSHOT_INTERVAL=${process.env['SNAPSHOT_INTERVAL']}`
+      : '',
   ].filter((s) => s !== '');
   console.log('');
   console.log(`## KV over HTTP: Coffer vs etcd (${started.toISOString().slice(0, 10)})`);

@@ -13,6 +13,12 @@ import { forEachConcurrently, freePorts, pollFor, requestJson, waitFor } from '.
 import type { ProcessGroup, ServerProcess } from './processes.js';
 import { BenchError } from './processes.js';
 
+/**
+ * `storage "raft" { snapshot_interval }` for every node when SNAPSHOT_INTERVAL is set (such as
+ * "0", to snapshot at the threshold alone); the server's default otherwise.
+ */
+const SNAPSHOT_INTERVAL = process.env['SNAPSHOT_INTERVAL'];
+
 export interface CofferNode {
   readonly id: string;
   readonly apiUrl: string;
@@ -173,6 +179,7 @@ async function writeConfigs(dir: string): Promise<Omit<CofferNode, 'process'>[]>
       'storage "raft" {',
       `  path    = ${q(dataDir)}`,
       `  node_id = ${q(id)}`,
+      ...(SNAPSHOT_INTERVAL === undefined ? [] : [`  snapshot_interval = ${q(SNAPSHOT_INTERVAL)}`]),
       ...retryJoin,
       '}',
       '',
