@@ -7,6 +7,25 @@ function keys(member: Member): string[] {
   return [...member.machine.data.keys()].sort();
 }
 
+/**
+ * Once every node applied writes k0..k<count-1>, restarts `leader` from its storage (snapshot and
+ * log after it) and checks it has every one of them; returns the restarted member.
+ */
+async function restartWithEveryWrite(
+  cluster: TestCluster,
+  leader: Member,
+  count: number,
+): Promise<Member> {
+  await waitFor('the followers to apply everything', () =>
+    cluster.running().every((m) => m.machine.data.size === count),
+  );
+  await cluster.stopNode(leader.node.id);
+  const restarted = await cluster.restartNode(leader.node.id);
+  await waitFor('the old leader to replay its log', () => restarted.machine.data.size === count);
+  for (let i = 0; i < count; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
+  return restarted;
+}
+
 describe('RaftNode recovery', () => {
   let cluster: TestCluster;
 
@@ -109,15 +128,8 @@ describe('RaftNode recovery', () => {
     const index = taken[0]!;
     assert.ok(index >= 10 && index < leader.node.status().applied, `snapshot at ${index}`);
 
-    // Restarted from that snapshot and the log after it, the leader has every write.
-    await waitFor('the followers to apply everything', () =>
-      cluster.running().every((m) => m.machine.data.size === 30),
-    );
-    await cluster.stopNode(leader.node.id);
-    const restarted = await cluster.restartNode(leader.node.id);
+    const restarted = await restartWithEveryWrite(cluster, leader, 30);
     assert.equal(restarted.machine.restores, 1);
-    await waitFor('the old leader to replay its log', () => restarted.machine.data.size === 30);
-    for (let i = 0; i < 30; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
   });
 
   it('goes on committing while its log is compacted on disk', async () => {
@@ -143,14 +155,7 @@ describe('RaftNode recovery', () => {
     await waitFor('the held compaction to finish', () => taken.length > 0);
     assert.ok(leader.node.status().snapshotIndex >= 10);
 
-    // Restarted from that snapshot and the log after it, the leader has every write.
-    await waitFor('the followers to apply everything', () =>
-      cluster.running().every((m) => m.machine.data.size === 40),
-    );
-    await cluster.stopNode(leader.node.id);
-    const restarted = await cluster.restartNode(leader.node.id);
-    await waitFor('the old leader to replay its log', () => restarted.machine.data.size === 40);
-    for (let i = 0; i < 40; i++) assert.equal(restarted.machine.data.get(`k${i}`), `${i}`);
+    await restartWithEveryWrite(cluster, leader, 40);
   });
 
   it('takes no snapshot past the threshold before snapshotIntervalMs has passed', async () => {
