@@ -196,20 +196,21 @@ export class LevelRaftStorage implements RaftStorage {
       snapshot,
       this.chunkSize,
     );
+    let renamed = false;
     try {
       this.checkUsable();
+      // Another compaction or an installed snapshot may have moved past this one meanwhile.
       const plan = planCompact(this.view, snapshot);
       if (plan === null) {
         this.log.debug({ index }, 'ignored compaction to an older snapshot');
-        await fs.rm(path.join(this.snapshotDir, staged), { force: true });
         return;
       }
       this.opened = null;
       await this.committer.submit({ ...plan, staged });
-    } catch (err) {
-      // Renamed already if the group got that far; otherwise the staged file goes.
-      await fs.rm(path.join(this.snapshotDir, staged), { force: true });
-      throw err;
+      renamed = true;
+    } finally {
+      // A failed group may have renamed it already; then this removes nothing.
+      if (!renamed) await fs.rm(path.join(this.snapshotDir, staged), { force: true });
     }
   }
 
